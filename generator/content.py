@@ -1,0 +1,357 @@
+"""Load `content/` into the model, collecting every problem with its file and line.
+
+`load` never stops at the first problem: `check` prints them all, `build`
+refuses to run while there are any. Paper and day files are parsed through a
+cache keyed by file size and mtime, so a rebuild parses only what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import ids, notes
+from .cache import ParseCache
+from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from .paths import ContentPaths
+from .store import ContentError, Problem, key_lines, load_text
+
+DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": ".txt"}
+
+
+class Loader:
+    """Reads one archive's content; problems accumulate in `self.problems`."""
+
+    def __init__(self, paths: ContentPaths, cache: ParseCache | None = None) -> None:
+        self.paths = paths
+        self.cache = cache or ParseCache(None)
+        self.problems: list[Problem] = []
+
+    # -- helpers ---------------------------------------------------------
+    def rel(self, path: Path) -> str:
+        return self.paths.rel(path)
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(self.rel(path), line, message))
+
+    def read_yaml(self, path: Path) -> tuple[Any, str] | None:
+        """Parsed YAML and its text, or None after recording why not."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problem(path, 0, "missing")
+            return None
+        except (UnicodeDecodeError, OSError) as err:
+            self.problem(path, 0, f"cannot read: {err}")
+            return None
+        try:
+            return load_text(text, self.rel(path)), text
+        except ContentError as err:
+            self.problems.extend(err.problems)
+            return None
+
+    def field_problem(self, path: Path, text: str, key: str, message: str) -> None:
+        self.problem(path, key_lines(text).get(key, 1), message)
+
+    # -- site.yaml and topics.yaml --------------------------------------
+    def config(self) -> SiteConfig | None:
+        path = self.paths.site_yaml
+        read = self.read_yaml(path)
+        if read is None:
+            return None
+        data, text = read
+        if not isinstance(data, dict):
+            self.problem(path, 1, "site.yaml must be a mapping of settings")
+            return None
+        start = len(self.problems)
+        values = {}
+        for key, kind, default in (
+            ("title", str, None), ("description", str, ""), ("base_url", str, None),
+            ("language", str, "en"), ("feed_size", int, 50), ("page_size", int, 50),
+            ("theme", str, "default"),
+        ):
+            value = data.get(key, default)
+            if value is None or not isinstance(value, kind) or isinstance(value, bool):
+                self.field_problem(path, text, key, f"{key} must be a {kind.__name__}")
+            values[key] = value
+        for key in data:
+            if key not in values:
+                self.field_problem(path, text, str(key), f"unknown setting {key!r}")
+        if isinstance(values["base_url"], str) and not _absolute_url(values["base_url"]):
+            self.field_problem(path, text, "base_url",
+                               "base_url must be an absolute http(s) URL, e.g. https://user.github.io/repo/")
+        for key in ("feed_size", "page_size"):
+            if isinstance(values[key], int) and values[key] < 1:
+                self.field_problem(path, text, key, f"{key} must be at least 1")
+        if isinstance(values["theme"], str) and not ids.is_safe_slug(values["theme"]):
+            self.field_problem(path, text, "theme", "theme must be a folder name under themes/")
+        if len(self.problems) > start:
+            return None
+        return SiteConfig(**values)
+
+    def topics(self) -> tuple[Topic, ...]:
+        path = self.paths.topics_yaml
+        if not path.exists():
+            return ()
+        read = self.read_yaml(path)
+        if read is None:
+            return ()
+        data, text = read
+        items = data.get("topics") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            self.problem(path, 1, "topics.yaml must have a 'topics:' list")
+            return ()
+        lines = _item_lines(text, "topics")
+        out: list[Topic] = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            line = lines[index] if index < len(lines) else 1
+            topic = self._topic(item)
+            if isinstance(topic, str):
+                self.problem(path, line, topic)
+            elif topic.slug in seen:
+                self.problem(path, line, f"topic {topic.slug!r} is defined twice")
+            else:
+                seen.add(topic.slug)
+                out.append(topic)
+        return tuple(out)
+
+    @staticmethod
+    def _topic(item: Any) -> Topic | str:
+        """A Topic, or the message saying what is wrong with the entry."""
+        if not isinstance(item, dict):
+            return "each topic must be a mapping with slug, name, keywords"
+        slug, name = item.get("slug"), item.get("name")
+        if not isinstance(slug, str) or not ids.is_safe_id(slug):
+            return f"topic slug {slug!r} must be lowercase letters, digits and hyphens"
+        if not isinstance(name, str) or not name.strip():
+            return f"topic {slug!r} needs a name"
+        keywords = item.get("keywords") or []
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            return f"topic {slug!r}: keywords must be a list of words or phrases"
+        description = item.get("description") or ""
+        if not isinstance(description, str):
+            return f"topic {slug!r}: description must be text"
+        return Topic(slug, name.strip(), description.strip(), tuple(keywords))
+
+    # -- papers, days, notes --------------------------------------------
+    def papers(self) -> dict[str, Paper]:
+        return self._each(self.paths.papers_dir, ".yaml", self._paper)
+
+    def days(self) -> tuple[Day, ...]:
+        loaded = self._each(self.paths.days_dir, ".yaml", self._day)
+        return tuple(loaded[key] for key in sorted(loaded))
+
+    def notes(self) -> dict[str, Note]:
+        return self._each(self.paths.notes_dir, ".md", self._note, parse_yaml=False)
+
+    def _each(self, folder: Path, suffix: str, make: Callable, parse_yaml: bool = True) -> dict:
+        """Every file of one kind, through the parse cache, keyed by file stem."""
+        out: dict = {}
+        if not folder.is_dir():
+            return out
+        for path in sorted(folder.iterdir()):
+            if path.suffix != suffix or path.name.startswith("."):
+                continue
+            try:
+                value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml))
+            except ContentError as err:
+                self.problems.extend(err.problems)
+                continue
+            except (OSError, UnicodeDecodeError) as err:
+                self.problem(path, 0, f"cannot read: {err}")
+                continue
+            out[path.stem] = value
+        return out
+
+    def _parse(self, path: Path, make: Callable, parse_yaml: bool) -> Any:
+        text = path.read_text(encoding="utf-8")
+        data = load_text(text, self.rel(path)) if parse_yaml else text
+        problems: list[Problem] = []
+        value = make(path, data, text, problems)
+        if problems or value is None:
+            raise ContentError(problems or [Problem(self.rel(path), 1, "unreadable")])
+        return value
+
+    def _paper(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Paper | None:
+        rel = self.rel(path)
+
+        def bad(key: str, message: str) -> None:
+            problems.append(Problem(rel, key_lines(text).get(key, 1), message))
+
+        if not ids.is_safe_id(path.stem):
+            problems.append(Problem(rel, 0, "file name is not a valid paper id"))
+            return None
+        if not isinstance(data, dict):
+            problems.append(Problem(rel, 1, "a paper file must be a mapping of fields"))
+            return None
+        if data.get("id") != path.stem:
+            bad("id", f"id must be {path.stem!r}, the file's name")
+        for key in ("title", "abstract"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                bad(key, f"{key} is required text")
+        for key in ("first_seen", "last_seen"):
+            if not isinstance(data.get(key), date):
+                bad(key, f"{key} must be a date (YYYY-MM-DD)")
+        if "published" in data and not isinstance(data["published"], date):
+            bad("published", "published must be a date (YYYY-MM-DD)")
+        authors = data.get("authors")
+        if authors is not None and (not isinstance(authors, int) or isinstance(authors, bool)):
+            bad("authors", "authors must be a whole number")
+        org = data.get("organization")
+        if org is not None and not (
+            isinstance(org, dict) and isinstance(org.get("slug"), str)
+            and ids.is_safe_slug(org["slug"]) and isinstance(org.get("name"), str)
+        ):
+            bad("organization", "organization needs a slug (letters, digits, - _ .) and a name")
+        links = data.get("links") or []
+        if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
+            bad("links", "links must be a list of URLs")
+        arxiv = data.get("arxiv")
+        if arxiv is not None and not isinstance(arxiv, str):
+            bad("arxiv", "arxiv must be text")
+        if problems:
+            return None
+        return Paper(
+            id=path.stem,
+            title=data["title"],
+            abstract=data["abstract"],
+            published=data.get("published"),
+            authors=authors,
+            org=Org(org["slug"], org["name"]) if org else None,
+            links=tuple(links),
+            first_seen=data["first_seen"],
+            last_seen=data["last_seen"],
+            arxiv=arxiv,
+        )
+
+    def _day(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Day | None:
+        rel = self.rel(path)
+        if not DATE_NAME.match(path.stem):
+            problems.append(Problem(rel, 0, "a day file is named YYYY-MM-DD.yaml"))
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("papers"), list):
+            problems.append(Problem(rel, 1, "a day file needs date, source and a papers list"))
+            return None
+        if not isinstance(data.get("date"), date) or data["date"].isoformat() != path.stem:
+            problems.append(Problem(rel, key_lines(text).get("date", 1),
+                                    f"date must be {path.stem}, the file's name"))
+        lines = _item_lines(text, "papers")
+        entries = []
+        for index, item in enumerate(data["papers"]):
+            line = lines[index] if index < len(lines) else 1
+            if not (isinstance(item, dict) and isinstance(item.get("id"), str)
+                    and ids.is_safe_id(item["id"])):
+                problems.append(Problem(rel, line, "each paper needs a valid id"))
+                continue
+            votes = item.get("upvotes", 0)
+            if not isinstance(votes, int) or isinstance(votes, bool) or votes < 0:
+                problems.append(Problem(rel, line, "upvotes must be a whole number"))
+                continue
+            entries.append(DayEntry(item["id"], votes))
+        if problems:
+            return None
+        return Day(data["date"], str(data.get("source") or ""), tuple(entries))
+
+    def _note(self, path: Path, text: Any, _raw: str, problems: list[Problem]) -> Note | None:
+        if not ids.is_safe_id(path.stem):
+            problems.append(Problem(self.rel(path), 0, "file name is not a valid paper id"))
+            return None
+        return notes.parse(path.stem, text, self.rel(path))
+
+    # -- cross-file checks ----------------------------------------------
+    def cross_check(self, archive: Archive) -> None:
+        """Ids a day names that have no paper; notes on unknown papers or topics."""
+        for day in archive.days:
+            path = self.paths.day(day.date)
+            missing = [e.paper_id for e in day.entries if e.paper_id not in archive.papers]
+            if missing:
+                text = path.read_text(encoding="utf-8")
+                for pid in missing:
+                    line = _line_of(text, f"id: {pid}")
+                    self.problem(path, line, f"paper {pid!r} has no file in content/papers/")
+        known = {t.slug for t in archive.topics}
+        for pid, note in archive.notes.items():
+            path = self.paths.note(pid)
+            if pid not in archive.papers:
+                self.problem(path, 1, f"note for unknown paper {pid!r}")
+            unknown = [t for t in note.topics or () if t not in known]
+            if unknown:
+                line = notes.topics_line(path.read_text(encoding="utf-8"))
+                self.problem(path, line,
+                             f"unknown topic(s) {', '.join(unknown)}: define them in topics.yaml")
+
+    def strays(self) -> None:
+        """Files under content/ that are none of the kinds the archive holds."""
+        content = self.paths.content
+        if not content.is_dir():
+            self.problem(content, 0, "no content folder: run 'paperpress init' first")
+            return
+        for path in sorted(content.iterdir()):
+            if path.name.startswith(".") or path.name in ("site.yaml", "topics.yaml"):
+                continue
+            suffix = CONTENT_FILES.get(path.name)
+            if suffix is None or not path.is_dir():
+                self.problem(path, 0, "stray file: not part of the archive's layout")
+                continue
+            for inner in sorted(path.iterdir()):
+                if not inner.name.startswith(".") and (inner.suffix != suffix or inner.is_dir()):
+                    self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
+
+
+def _absolute_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _item_lines(text: str, key: str) -> list[int]:
+    """1-based line of each item of a top-level list, for messages about one item."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, v in node.value:
+        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
+
+
+def _line_of(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
+    """The whole archive, or ContentError with every problem found.
+
+    `strict` adds the checks only `check` makes (stray files).
+    """
+    from .listings import index
+
+    loader = Loader(paths, cache)
+    if strict:
+        loader.strays()
+    config = loader.config()
+    topics = loader.topics()
+    papers = loader.papers()
+    days = loader.days()
+    note_map = loader.notes()
+    if config is None and not loader.problems:
+        loader.problem(paths.site_yaml, 0, "missing")
+    archive = None
+    if config is not None:
+        archive = Archive(config, topics, papers, days, note_map)
+        loader.cross_check(archive)
+    if loader.problems:
+        raise ContentError(loader.problems)
+    assert archive is not None
+    return index(archive)

@@ -1,0 +1,70 @@
+"""The listings every page reads, derived from loaded content once per build.
+
+Pure: an Archive in, the same Archive with its indexes filled out. All
+listings are lists of paper ids in a fixed order and leave hidden papers out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from . import ids
+from .model import Appearance, Archive, OrgListing
+from .topics import assign, compile_rules
+
+
+def appearances(archive: Archive) -> dict[str, tuple[Appearance, ...]]:
+    """Each paper's days, oldest first, with rank and upvotes."""
+    seen: dict[str, list[Appearance]] = defaultdict(list)
+    for day in archive.days:
+        for rank, entry in enumerate(day.entries, start=1):
+            seen[entry.paper_id].append(Appearance(day.date, rank, entry.upvotes))
+    return {pid: tuple(found) for pid, found in seen.items()}
+
+
+def index(archive: Archive) -> Archive:
+    """Fill out appearances, topics, orgs, recent papers and picks."""
+    archive.appearances = appearances(archive)
+    rules = compile_rules(archive.topics)
+    visible = [pid for pid in archive.papers if archive.is_visible(pid)]
+    first = {pid: _first_day(archive, pid) for pid in archive.papers}
+    # newest first appearance first; within a day by rank; then by id
+    rank = {pid: found[0].rank for pid, found in archive.appearances.items()}
+    order = sorted(visible, key=lambda pid: (-first[pid].toordinal(), rank.get(pid, 0), pid))
+    archive.recent = tuple(order)
+    archive.paper_topics = {
+        pid: assign(paper, archive.notes.get(pid), rules) for pid, paper in archive.papers.items()
+    }
+    by_topic: dict[str, list[str]] = {t.slug: [] for t in archive.topics}
+    for pid in order:
+        for slug in archive.paper_topics[pid]:
+            if slug in by_topic:
+                by_topic[slug].append(pid)
+    archive.topic_papers = {slug: tuple(found) for slug, found in by_topic.items()}
+    archive.orgs = _orgs(archive, order)
+    archive.picks = tuple(pid for pid in order if (n := archive.notes.get(pid)) and n.pick)
+    return archive
+
+
+def _first_day(archive: Archive, pid: str) -> date:
+    found = archive.appearances.get(pid)
+    return found[0].day if found else archive.papers[pid].first_seen
+
+
+def _orgs(archive: Archive, order: list[str]) -> dict[str, OrgListing]:
+    """Organizations by URL slug; the name is the one from the most recent day."""
+    members: dict[str, list[str]] = defaultdict(list)
+    latest: dict[str, tuple[date, str, str]] = {}
+    for pid in order:
+        org = archive.papers[pid].org
+        if org is None:
+            continue
+        key = ids.org_path_slug(org.slug)
+        members[key].append(pid)
+        stamp = (archive.papers[pid].last_seen, org.name, org.slug)
+        if key not in latest or stamp > latest[key]:
+            latest[key] = stamp
+    return {
+        key: OrgListing(key, latest[key][1], tuple(members[key])) for key in sorted(members)
+    }

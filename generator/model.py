@@ -1,0 +1,128 @@
+"""The archive as plain data: what the store loads and every later stage reads.
+
+Nothing here does I/O. `Archive` holds the content as loaded; `Archive.build`
+derives the listings every page needs exactly once, so rendering (serial,
+parallel or incremental) only ever reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """An organization as one day named it: the slug is stable, the name may vary."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, merged over every day it appeared on (the latest day wins)."""
+
+    id: str
+    title: str
+    abstract: str
+    published: date | None
+    authors: int | None
+    org: Org | None
+    links: tuple[str, ...]
+    first_seen: date
+    last_seen: date
+    arxiv: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayEntry:
+    """A paper's place on one day: rank order is list order."""
+
+    paper_id: str
+    upvotes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: date
+    source: str
+    entries: tuple[DayEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """The curator's note on a paper; `topics` is None when it does not override."""
+
+    paper_id: str
+    body: str
+    topics: tuple[str, ...] | None = None
+    pick: bool = False
+    hidden: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    description: str
+    base_url: str
+    language: str = "en"
+    feed_size: int = 50
+    page_size: int = 50
+    theme: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """One day a paper was listed on, with that day's rank (1-based) and upvotes."""
+
+    day: date
+    rank: int
+    upvotes: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrgListing:
+    """An organization with its most recent display name and its visible papers."""
+
+    slug: str
+    name: str
+    paper_ids: tuple[str, ...]
+
+
+@dataclass
+class Archive:
+    """Loaded content plus the listings derived from it once per build.
+
+    Listings hold ids only and exclude hidden papers; paper pages of hidden
+    papers still exist (reachable by URL) but no listing, feed or sitemap
+    names them.
+    """
+
+    config: SiteConfig
+    topics: tuple[Topic, ...]
+    papers: dict[str, Paper]
+    days: tuple[Day, ...]  # oldest first
+    notes: dict[str, Note]
+    appearances: dict[str, tuple[Appearance, ...]] = field(default_factory=dict)
+    paper_topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    topic_papers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    orgs: dict[str, OrgListing] = field(default_factory=dict)
+    recent: tuple[str, ...] = ()  # visible papers, newest first appearance first
+    picks: tuple[str, ...] = ()
+
+    def is_visible(self, paper_id: str) -> bool:
+        note = self.notes.get(paper_id)
+        return not (note and note.hidden)
+
+    def first_day(self, paper_id: str) -> date:
+        return self.appearances[paper_id][0].day

@@ -1,0 +1,149 @@
+"""Curation notes: YAML front matter plus a markdown body, rendered safely.
+
+Notes are the curator's own work: this module only reads them. `stub` gives
+the text of a new note; the CLI writes it only where no note exists.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from .model import Note
+from .store import ContentError, Problem, key_lines, load_text
+
+FENCE = "---"
+KEYS = ("topics", "pick", "hidden", "tags")
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def split(text: str) -> tuple[str | None, str, int]:
+    """(front matter or None, body, line of the front matter's first line)."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        return None, text, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in (FENCE, "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), 2
+    return "\n".join(lines[1:]), "", -1
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(str(v) for v in value)
+    return None
+
+
+def parse(paper_id: str, text: str, path: str) -> Note:
+    """A note's text into a Note; bad front matter raises ContentError with lines."""
+    front, body, first = split(text)
+    if first == -1:
+        raise ContentError([Problem(path, 1, "front matter opened with '---' is never closed")])
+    meta: Any = {}
+    if front is not None and front.strip():
+        try:
+            meta = load_text(front, path)
+        except ContentError as err:
+            raise ContentError(
+                [Problem(p.path, p.line + first - 1 if p.line else 1, p.message)
+                 for p in err.problems]
+            ) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ContentError([Problem(path, first or 1, "front matter must be a mapping of keys")])
+    lines = {k: v + first - 1 for k, v in key_lines(front or "").items()}
+    problems: list[Problem] = []
+    for key in meta:
+        if key not in KEYS:
+            problems.append(Problem(path, lines.get(str(key), first),
+                                    f"unknown front matter key {key!r} (known: {', '.join(KEYS)})"))
+    for key in ("pick", "hidden"):
+        if key in meta and not isinstance(meta[key], bool):
+            problems.append(Problem(path, lines.get(key, first), f"{key} must be true or false"))
+    lists = {}
+    for key in ("topics", "tags"):
+        if key in meta and meta[key] is not None:
+            lists[key] = _strings(meta[key])
+            if lists[key] is None:
+                problems.append(Problem(path, lines.get(key, first),
+                                        f"{key} must be a list of names"))
+    if problems:
+        raise ContentError(problems)
+    return Note(
+        paper_id=paper_id,
+        body=body.strip("\n"),
+        topics=lists.get("topics") if "topics" in meta else None,
+        pick=bool(meta.get("pick", False)),
+        hidden=bool(meta.get("hidden", False)),
+        tags=lists.get("tags") or (),
+    )
+
+
+def topics_line(text: str) -> int:
+    """Where a note's `topics:` key is, for messages about unknown topics."""
+    front, _, first = split(text)
+    if not front:
+        return 1
+    return key_lines(front).get("topics", 0) + first - 1
+
+
+def stub(paper_id: str, title: str) -> str:
+    """The text `paperpress note` starts a new note with: commented keys, empty body."""
+    safe_title = " ".join(title.split())
+    return (
+        f"{FENCE}\n"
+        f"# {safe_title}\n"
+        f"# id: {paper_id}\n"
+        "# topics: [agents]   # set to replace the automatic topics\n"
+        "pick: false\n"
+        "hidden: false\n"
+        "tags: []\n"
+        f"{FENCE}\n"
+        "\n"
+    )
+
+
+def _safe_link(url: str) -> bool:
+    """Only http(s), mailto and relative links; `java\\tscript:` tricks included."""
+    cleaned = _CONTROL.sub("", url)
+    if not _SCHEME.match(cleaned):
+        return True
+    return cleaned.lower().startswith(SAFE_SCHEMES)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = _safe_link
+    return md
+
+
+def render(body: str) -> str:
+    """Markdown to HTML with raw HTML shown as text and unsafe links left unlinked."""
+    return _markdown().render(body)
+
+
+def excerpt(body: str, limit: int = 160) -> str:
+    """The note's first paragraph as plain text, for listings."""
+    tokens = _markdown().parse(body)
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            text = "".join(
+                child.content for child in inline.children or []
+                if child.type in ("text", "code_inline", "softbreak")
+            ) or inline.content
+            text = " ".join(text.split())
+            if len(text) > limit:
+                text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+            return text
+    return ""

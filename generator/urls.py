@@ -1,0 +1,88 @@
+"""The one URL builder: every link, asset and feed URL in the site comes from here.
+
+`base_url`'s path (`/REPO/` on a GitHub Pages project site) is applied
+exactly once, in `Urls.path`; absolute URLs (feeds, canonical, sitemap) add
+its scheme and host in `Urls.absolute`. Page locations are plain relative
+paths such as `papers/<id>/`, and map to output files by `output_file`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote, urlsplit
+
+
+@dataclass(frozen=True)
+class Urls:
+    base_url: str
+
+    @property
+    def prefix(self) -> str:
+        """The base URL's path, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def path(self, location: str) -> str:
+        """Site-relative location ('papers/x/', 'feed.xml', '') to a root-relative URL."""
+        return self.prefix + quote(location.lstrip("/"), safe="/-._~")
+
+    def absolute(self, location: str) -> str:
+        return self.origin + self.path(location)
+
+
+# -- page locations: relative, without the base path -------------------------
+def home() -> str:
+    return ""
+
+
+def day(when: date) -> str:
+    return f"days/{when.isoformat()}/"
+
+
+def archive() -> str:
+    return "archive/"
+
+
+def topics() -> str:
+    return "topics/"
+
+
+def topic(slug: str) -> str:
+    return f"topics/{slug}/"
+
+
+def orgs() -> str:
+    return "orgs/"
+
+
+def org(slug: str) -> str:
+    return f"orgs/{slug}/"
+
+
+def paper(paper_id: str) -> str:
+    return f"papers/{paper_id}/"
+
+
+def page(listing: str, number: int) -> str:
+    """Page `number` of a paginated listing: the first is the listing itself."""
+    return listing if number <= 1 else f"{listing}page/{number}/"
+
+
+def feed(listing: str, kind: str) -> str:
+    """`kind` is 'rss' or 'atom'; feeds live beside the listing they cover."""
+    return listing + ("feed.xml" if kind == "rss" else "atom.xml")
+
+
+def static(name: str) -> str:
+    return f"static/{name}"
+
+
+def output_file(location: str) -> str:
+    """The file a location is written to: directories get index.html."""
+    return location + "index.html" if location == "" or location.endswith("/") else location
