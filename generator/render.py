@@ -1,0 +1,204 @@
+"""Templates and theme assets: one page of the plan to the bytes of its file.
+
+Themes are folders with `templates/` and `static/`. A user theme overrides
+any template or static file of the default by name and inherits the rest
+(a Jinja2 ChoiceLoader). Autoescaping is on for every template, and content
+only ever reaches templates as data, never as template source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+from markupsafe import Markup, escape
+
+from . import scrape, urls
+from .model import Archive
+from .pages import Page
+from .store import ContentError, Problem
+
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The theme folders in lookup order: the chosen theme first, the default last."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def find(cls, themes_dir: Path, name: str) -> Theme:
+        candidates = [themes_dir / name, themes_dir / "default", BUILTIN_THEMES / "default"]
+        folders: list[Path] = []
+        for folder in candidates:
+            if folder.is_dir() and folder.resolve() not in [f.resolve() for f in folders]:
+                folders.append(folder)
+        if not (themes_dir / name).is_dir() and name != "default":
+            raise ContentError([Problem("content/site.yaml", 0,
+                                        f"theme {name!r} not found: expected themes/{name}/")])
+        return cls(tuple(folders))
+
+    def template_dirs(self) -> list[str]:
+        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
+
+    def static_files(self) -> dict[str, Path]:
+        """Asset name (path under static/) to the file that wins for it."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):  # later (user) folders override
+            base = folder / "static"
+            if base.is_dir():
+                for path in sorted(base.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        found[path.relative_to(base).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """`style.css` to `style.<8 hex of its content>.css`, so it can be cached forever."""
+    digest = hashlib.sha256(data).hexdigest()[:8]
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{digest}.{suffix}" if dot and "/" not in suffix else f"{name}.{digest}"
+
+
+def asset_map(theme: Theme) -> dict[str, tuple[str, bytes]]:
+    """Asset name to (hashed output location, bytes)."""
+    return {
+        name: (urls.static(hashed_name(name, data)), data)
+        for name, path in theme.static_files().items()
+        for data in [path.read_bytes()]
+    }
+
+
+def format_date(value: date | None, style: str = "long") -> str:
+    if value is None:
+        return ""
+    if style == "month":
+        return f"{value:%B} {value.year}"
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def linkify(text: str) -> Markup:
+    """Escaped text with its http(s) URLs made into links (trailing punctuation left out)."""
+    out: list[str] = []
+    last = 0
+    for match in scrape.URL.finditer(text):
+        found = scrape.links(match.group(0))
+        if not found or not match.group(0).startswith(found[0]):
+            continue
+        url = found[0]
+        out.append(str(escape(text[last : match.start()])))
+        out.append(f'<a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>')
+        last = match.start() + len(url)
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
+def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
+             assets: dict[str, tuple[str, bytes]]) -> jinja2.Environment:
+    """The Jinja environment, compiled once per build and shared by every page."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+
+    def static(name: str) -> str:
+        if name not in assets:
+            raise jinja2.TemplateRuntimeError(f"no static file {name!r} in the theme")
+        return site_urls.path(assets[name][0])
+
+    env.globals.update(
+        site=archive.config,
+        url=site_urls.path,
+        absolute=site_urls.absolute,
+        static=static,
+    )
+    env.filters["date"] = format_date
+    env.filters["linkify"] = linkify
+    return env
+
+
+def template_closure(env: jinja2.Environment) -> Callable[[str], str]:
+    """A function giving, for a template name, a digest of it and all it uses."""
+    sources: dict[str, str] = {}
+    refs: dict[str, set[str]] = {}
+
+    def source(name: str) -> str:
+        if name not in sources:
+            text, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            sources[name] = text
+            try:
+                found = meta.find_referenced_templates(env.parse(text))
+                refs[name] = {n for n in found if n}
+            except jinja2.TemplateSyntaxError:
+                refs[name] = set()
+        return sources[name]
+
+    def digest(name: str) -> str:
+        seen: list[str] = []
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.append(current)
+            source(current)
+            todo.extend(sorted(refs[current]))
+        h = hashlib.blake2b(digest_size=16)
+        for item in sorted(seen):
+            h.update(item.encode() + b"\0" + sources[item].encode() + b"\0")
+        return h.hexdigest()
+
+    return digest
+
+
+def template_problem(err: BaseException, theme: Theme) -> Problem:
+    """A template error as `themes/<theme>/templates/<name>:<line>: message`."""
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        return Problem(_theme_path(err.filename or err.name or "?", theme), err.lineno or 0,
+                       f"template syntax: {err.message}")
+    if isinstance(err, jinja2.TemplateNotFound):
+        return Problem(str(theme.folders[0] / "templates"), 0, f"template not found: {err.name}")
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return Problem(_theme_path(frame.filename, theme), frame.lineno or 0,
+                           f"template error: {err}")
+    return Problem(str(theme.folders[0] / "templates"), 0, f"template error: {err}")
+
+
+def _theme_path(filename: str, theme: Theme) -> str:
+    path = Path(filename)
+    for folder in theme.folders:
+        for base in (folder.parent.parent, BUILTIN_THEMES.parent):
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return filename
+
+
+def render_page(env: jinja2.Environment, page: Page, archive: Archive,
+                site_urls: urls.Urls) -> bytes:
+    """The bytes of one planned file."""
+    if page.kind == "feed":
+        from .feeds import feed_xml
+
+        c = page.context
+        return feed_xml(c["feed"], archive, c["ids"], listing=c["listing"], title=c["title"],
+                        description=c["description"], urls=site_urls)
+    if page.template is None:
+        return b""
+    template = env.get_template(page.template)
+    return template.render(page=page, location=page.location, **page.context).encode("utf-8")
