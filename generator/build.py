@@ -17,6 +17,7 @@ import pickle
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +85,8 @@ class Builder:
     """One output folder's builds; the dev server keeps one alive between rebuilds."""
 
     def __init__(self, paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
-                 cache: ParseCache | None = None, progress: bool = False) -> None:
+                 cache: ParseCache | None = None, progress: bool = False,
+                 persist: bool = True) -> None:
         self.paths = paths
         self.out = (out or paths.root / "site").resolve()
         self.base_url = base_url
@@ -92,7 +94,9 @@ class Builder:
         self.record_file = paths.cache_dir / f"build-{key}.pickle"
         self.cache = cache or ParseCache(paths.cache_dir / "content.pickle")
         self.progress = progress
+        self.persist = persist  # the dev server keeps its record and cache in memory
         self.record: dict | None = None
+        self._env: tuple | None = None  # (key, environment, template digests) kept between runs
 
     # -- record -------------------------------------------------------------
     def _load_record(self) -> dict:
@@ -108,7 +112,8 @@ class Builder:
     def _save_record(self, record: dict) -> None:
         record["version"] = RECORD_VERSION
         self.record = record
-        write_atomic(self.record_file, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        if self.persist:
+            write_atomic(self.record_file, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
 
     # -- phases -------------------------------------------------------------
     def run(self) -> Result:
@@ -122,16 +127,17 @@ class Builder:
             clock = now
 
         archive = load(self.paths, self.cache)
-        self.cache.save()
+        if self.persist:
+            self.cache.save()
         lap("load")
         config = archive.config
         site_urls = urls.Urls(self.base_url or config.base_url)
         theme = Theme.find(self.paths.themes_dir, config.theme)
         assets = asset_map(theme)
-        env = make_env(theme, archive, site_urls, assets)
+        env, closure = self._environment(theme, archive, site_urls, assets)
         pages = plan(archive)
         lap("plan")
-        dirty, record = self._diff(pages, env, site_urls, assets)
+        dirty, record = self._diff(pages, closure, site_urls, assets)
         lap("diff")
         staging = self.out.parent / f".{self.out.name}.staging"
         shutil.rmtree(staging, ignore_errors=True)
@@ -150,13 +156,23 @@ class Builder:
         result.rendered = len(dirty)
         return result
 
-    def _diff(self, pages: list[Page], env: jinja2.Environment, site_urls: urls.Urls,
+    def _environment(self, theme: Theme, archive: Archive, site_urls: urls.Urls,
+                     assets: dict) -> tuple[jinja2.Environment, Callable[[str], str]]:
+        """The compiled templates, reused while the theme and settings are unchanged."""
+        key = (theme.signature(), archive.config, site_urls.base_url)
+        if self._env is None or self._env[0] != key:
+            env = make_env(theme, archive, site_urls, assets)
+            self._env = (key, env, template_closure(env))
+        env = self._env[1]
+        env.globals["site"] = archive.config
+        return env, self._env[2]
+
+    def _diff(self, pages: list[Page], closure: Callable[[str], str], site_urls: urls.Urls,
               assets: dict) -> tuple[list[int], dict]:
         """Indices of pages whose inputs or templates changed since the recorded build."""
         old = self._load_record()
         assets_used = sorted(location for location, _ in assets.values())
         salt = pickle.dumps((__version__, site_urls.base_url, assets_used))
-        closure = template_closure(env)
         digests: dict[str | None, str] = {None: "feed" + __version__}
         try:
             for page in pages:

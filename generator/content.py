@@ -106,12 +106,12 @@ class Loader:
         if not isinstance(items, list):
             self.problem(path, 1, "topics.yaml must have a 'topics:' list")
             return ()
-        lines = _item_lines(text, "topics")
         out: list[Topic] = []
         seen: set[str] = set()
         for index, item in enumerate(items):
-            line = lines[index] if index < len(lines) else 1
             topic = self._topic(item)
+            line = 0 if isinstance(topic, Topic) and topic.slug not in seen else _item_line(
+                text, "topics", index)
             if isinstance(topic, str):
                 self.problem(path, line, topic)
             elif topic.slug in seen:
@@ -241,19 +241,13 @@ class Loader:
         if not isinstance(data.get("date"), date) or data["date"].isoformat() != path.stem:
             problems.append(Problem(rel, key_lines(text).get("date", 1),
                                     f"date must be {path.stem}, the file's name"))
-        lines = _item_lines(text, "papers")
         entries = []
         for index, item in enumerate(data["papers"]):
-            line = lines[index] if index < len(lines) else 1
-            if not (isinstance(item, dict) and isinstance(item.get("id"), str)
-                    and ids.is_safe_id(item["id"])):
-                problems.append(Problem(rel, line, "each paper needs a valid id"))
-                continue
-            votes = item.get("upvotes", 0)
-            if not isinstance(votes, int) or isinstance(votes, bool) or votes < 0:
-                problems.append(Problem(rel, line, "upvotes must be a whole number"))
-                continue
-            entries.append(DayEntry(item["id"], votes))
+            message = _day_item_problem(item)
+            if message:
+                problems.append(Problem(rel, _item_line(text, "papers", index), message))
+            else:
+                entries.append(DayEntry(item["id"], item.get("upvotes", 0)))
         if problems:
             return None
         return Day(data["date"], str(data.get("source") or ""), tuple(entries))
@@ -304,9 +298,26 @@ class Loader:
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
 
 
+def _day_item_problem(item: Any) -> str | None:
+    """What is wrong with one entry of a day's papers list, if anything."""
+    if not (isinstance(item, dict) and isinstance(item.get("id"), str)
+            and ids.is_safe_id(item["id"])):
+        return "each paper needs a valid id"
+    votes = item.get("upvotes", 0)
+    if not isinstance(votes, int) or isinstance(votes, bool) or votes < 0:
+        return "upvotes must be a whole number"
+    return None
+
+
 def _absolute_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _item_line(text: str, key: str, index: int) -> int:
+    """The line of one list item; only called on the error path, as it re-parses."""
+    lines = _item_lines(text, key)
+    return lines[index] if index < len(lines) else 1
 
 
 def _item_lines(text: str, key: str) -> list[int]:

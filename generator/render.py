@@ -45,6 +45,16 @@ class Theme:
                                         f"theme {name!r} not found: expected themes/{name}/")])
         return cls(tuple(folders))
 
+    def signature(self) -> tuple:
+        """Name, size and mtime of every theme file: changes when any template or asset does."""
+        return tuple(
+            (str(path), stat.st_size, stat.st_mtime_ns)
+            for folder in self.folders
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+            for stat in [path.stat()]
+        )
+
     def template_dirs(self) -> list[str]:
         return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
 
