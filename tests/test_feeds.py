@@ -1,0 +1,501 @@
+"""Feeds: valid RSS 2.0 and Atom, the right papers in the right order, stable ids and bytes.
+
+Small archives are built from model objects in each test and indexed by the
+real listing code; the shipped archive is checked as a whole. Expected
+papers, orders and dates are computed here from the archive's own data
+(days, notes, organizations), never read back from the feed module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from generator import ids
+from generator.content import load
+from generator.feeds import feed_xml, feeds_for
+from generator.listings import index
+from generator.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from generator.paths import ContentPaths
+from generator.urls import Urls
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://user.github.io/repo/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
+EVIL = "<script>alert(1)</script>"
+CONTROLS = "\x00\x01\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe"
+
+
+# -- building small archives ---------------------------------------------------
+def paper(pid: str, first: date, *, title: str | None = None, abstract: str = "An abstract.",
+          org: Org | None = None, authors: int | None = 3,
+          published: date | None = date(2020, 1, 1)) -> Paper:
+    return Paper(pid, title or pid.replace("-", " ").title(), abstract, published, authors, org,
+                 (), first, first)
+
+
+def archive(papers: Iterable[Paper], days: dict[date, list[str]], *,
+            notes: Iterable[Note] = (), topics: Iterable[Topic] = (), feed_size: int = 50,
+            title: str = "Daily Papers", base_url: str = BASE, language: str = "en") -> Archive:
+    """An indexed archive: `days` maps each date to its paper ids in rank order."""
+    config = SiteConfig(title=title, description="Curated papers.", base_url=base_url,
+                        language=language, feed_size=feed_size)
+    day_list = tuple(
+        Day(when, f"scraped/{when}.txt", tuple(DayEntry(pid, 1) for pid in listed))
+        for when, listed in sorted(days.items())
+    )
+    return index(Archive(config, tuple(topics), {p.id: p for p in papers}, day_list,
+                         {n.paper_id: n for n in notes}))
+
+
+def topic(slug: str) -> Topic:
+    return Topic(slug, slug.title(), f"About {slug}.", ())
+
+
+def built(arc: Archive) -> dict[str, bytes]:
+    return dict(feeds_for(arc, Urls(arc.config.base_url)))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Archive:
+    return load(ContentPaths(ROOT))
+
+
+@pytest.fixture
+def small() -> Archive:
+    """Five papers over three days, two organizations, two topics, one hidden paper."""
+    d1, d2, d3 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 4)
+    nvidia, meta = Org("nvidia", "NVIDIA"), Org("facebook", "Meta Research")
+    papers = [
+        paper("old-robot", d1, org=nvidia),
+        paper("old-vision", d1, authors=1),
+        paper("mid-robot", d2, org=meta),
+        paper("new-robot", d3, org=nvidia),
+        paper("new-vision", d3, authors=None),
+        paper("secret", d3, org=nvidia),
+    ]
+    notes = [
+        Note("old-robot", "**Worth reading** for the [code](https://example.org/).",
+             topics=("robotics",)),
+        Note("mid-robot", "", topics=("robotics",)),
+        Note("new-robot", "", topics=("robotics", "vision")),
+        Note("old-vision", "", topics=("vision",)),
+        Note("new-vision", "", topics=("vision",)),
+        Note("secret", "Not for readers.", topics=("robotics",), hidden=True),
+    ]
+    days = {
+        d1: ["old-vision", "old-robot"],
+        d2: ["mid-robot", "old-robot"],  # old-robot again: still dated d1
+        d3: ["new-robot", "secret", "new-vision", "mid-robot"],
+    }
+    return archive(papers, days, notes=notes, topics=[topic("robotics"), topic("vision")])
+
+
+# -- reading feeds -------------------------------------------------------------
+def parsed(data: bytes) -> feedparser.FeedParserDict:
+    feed = feedparser.parse(data)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    return feed
+
+
+def xml(data: bytes) -> etree._Element:
+    """Strict XML parse: any malformed byte fails the test."""
+    return etree.fromstring(data, etree.XMLParser(recover=False, resolve_entities=False))
+
+
+def rss_items(data: bytes) -> list[tuple[str, datetime]]:
+    """(guid, pubDate) of every item, in document order."""
+    channel = xml(data).find("channel")
+    return [(item.findtext("guid"), parsedate_to_datetime(item.findtext("pubDate")))
+            for item in channel.findall("item")]
+
+
+def atom_entries(data: bytes) -> list[tuple[str, datetime]]:
+    root = xml(data)
+    return [(entry.findtext(f"{ATOM}id"),
+             datetime.fromisoformat(entry.findtext(f"{ATOM}updated")))
+            for entry in root.findall(f"{ATOM}entry")]
+
+
+def guids(data: bytes) -> list[str]:
+    items = rss_items(data) if xml(data).tag == "rss" else atom_entries(data)
+    return [guid for guid, _ in items]
+
+
+def paper_url(pid: str, base: str = BASE) -> str:
+    return f"{base}papers/{pid}/"
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def first_days(arc: Archive) -> dict[str, date]:
+    """Each paper's first day, read straight from the day files' data."""
+    found: dict[str, date] = {}
+    for day in sorted(arc.days, key=lambda d: d.date):
+        for entry in day.entries:
+            found.setdefault(entry.paper_id, day.date)
+    return found
+
+
+# -- structure required by the specs (feedparser tolerates their absence) -------
+def assert_rss_spec(data: bytes) -> None:
+    root = xml(data)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    for name in ("title", "link", "description"):
+        assert (channel.findtext(name) or "").strip(), f"channel needs <{name}>"
+    assert RFC822.match(channel.findtext("lastBuildDate"))
+    for item in channel.findall("item"):
+        assert item.findtext("title").strip()
+        guid = item.find("guid")
+        assert guid.get("isPermaLink") == "true"
+        assert guid.text == item.findtext("link")
+        assert RFC822.match(item.findtext("pubDate")), item.findtext("pubDate")
+        assert item.findtext("description")
+
+
+def assert_atom_spec(data: bytes) -> None:
+    root = xml(data)
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated"):
+        assert (root.findtext(f"{ATOM}{name}") or "").strip(), f"feed needs <{name}>"
+    datetime.fromisoformat(root.findtext(f"{ATOM}updated"))
+    assert root.find(f"{ATOM}author").findtext(f"{ATOM}name").strip()
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert (entry.findtext(f"{ATOM}{name}") or "").strip(), f"entry needs <{name}>"
+        assert datetime.fromisoformat(entry.findtext(f"{ATOM}updated")).tzinfo is not None
+        link = entry.find(f"{ATOM}link")
+        assert link is not None and link.get("rel", "alternate") == "alternate"
+        assert link.get("href") == entry.findtext(f"{ATOM}id")
+
+
+def self_link(data: bytes) -> str:
+    """The href of `atom:link rel="self"`, in RSS's channel or on Atom's feed."""
+    root = xml(data)
+    parent = root.find("channel") if root.tag == "rss" else root
+    links = [ln for ln in parent.findall(f"{ATOM}link") if ln.get("rel") == "self"]
+    assert len(links) == 1
+    return links[0].get("href")
+
+
+# -- the shipped archive -------------------------------------------------------
+def test_shipped_archive_has_both_feeds_for_root_every_topic_and_every_org(shipped):
+    feeds = built(shipped)
+    listings = ([""] + [f"topics/{t.slug}/" for t in shipped.topics]
+                + [f"orgs/{key}/" for key in shipped.orgs])
+    assert sorted(feeds) == sorted(
+        listing + name for listing in listings for name in ("feed.xml", "atom.xml"))
+    for path, data in feeds.items():
+        parsed(data)
+        base = shipped.config.base_url
+        assert self_link(data) == base + path
+        if path.endswith("feed.xml"):
+            assert_rss_spec(data)
+        else:
+            assert_atom_spec(data)
+
+
+def test_shipped_feeds_list_their_papers_newest_first(shipped):
+    """Each feed holds the newest `feed_size` of exactly the papers its page covers."""
+    first = first_days(shipped)
+    hidden = {pid for pid, note in shipped.notes.items() if note.hidden}
+    visible = set(shipped.papers) - hidden
+    members = {"": visible}
+    for t in shipped.topics:
+        members[f"topics/{t.slug}/"] = {p for p in visible if t.slug in shipped.paper_topics[p]}
+    for pid in visible:
+        if (org := shipped.papers[pid].org) is not None:
+            members.setdefault(f"orgs/{ids.org_path_slug(org.slug)}/", set()).add(pid)
+    base, cap = shipped.config.base_url, shipped.config.feed_size
+    feeds = built(shipped)
+    for listing, expected in members.items():
+        for name, read in (("feed.xml", rss_items), ("atom.xml", atom_entries)):
+            items = read(feeds[listing + name])
+            got = [guid.removeprefix(base + "papers/").rstrip("/") for guid, _ in items]
+            assert len(got) == len(set(got)) == min(cap, len(expected)), listing + name
+            assert set(got) <= expected
+            dates = [when for _, when in items]
+            assert dates == sorted(dates, reverse=True)
+            assert dates == [midnight(first[pid]) for pid in got]
+            if dates:  # nothing newer than the oldest item was left out
+                assert {p for p in expected if midnight(first[p]) > dates[-1]} <= set(got)
+
+
+# -- dates, order, cap ---------------------------------------------------------
+def test_items_are_dated_by_first_appearance_at_midnight_utc(small):
+    feeds = built(small)
+    rss = dict(rss_items(feeds["feed.xml"]))
+    atom = dict(atom_entries(feeds["atom.xml"]))
+    assert rss[paper_url("old-robot")] == midnight(date(2024, 3, 1))  # not its 2020 publication
+    assert rss[paper_url("mid-robot")] == midnight(date(2024, 3, 2))  # not its later day
+    assert atom == rss
+    root = xml(feeds["atom.xml"])
+    assert root.findtext(f"{ATOM}updated") == "2024-03-04T00:00:00+00:00"
+    published = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}published")
+                 for e in root.findall(f"{ATOM}entry")}
+    assert published[paper_url("old-robot")] == "2024-03-01T00:00:00+00:00"
+    last_build = xml(feeds["feed.xml"]).find("channel").findtext("lastBuildDate")
+    assert last_build == "Mon, 04 Mar 2024 00:00:00 +0000"
+
+
+def test_newest_first_with_same_day_papers_in_rank_order(small):
+    expected = [paper_url(p) for p in
+                ("new-robot", "new-vision", "mid-robot", "old-vision", "old-robot")]
+    feeds = built(small)
+    assert guids(feeds["feed.xml"]) == expected
+    assert guids(feeds["atom.xml"]) == expected
+
+
+def test_feed_size_caps_every_feed_keeping_the_newest():
+    days = {date(2024, 1, d): [f"p{d}-a", f"p{d}-b"] for d in range(1, 9)}
+    arc = archive([paper(pid, when) for when, listed in days.items() for pid in listed], days,
+                  feed_size=3)
+    for data in built(arc).values():
+        assert guids(data) == [paper_url(p) for p in ("p8-a", "p8-b", "p7-a")]
+    urls = Urls(BASE)
+    ids_given = ["p2-a", "p1-a", "p1-b", "p3-a"]  # the caller's order is kept, then cut
+    data = feed_xml("rss", arc, ids_given, listing="", title="t", description="d", urls=urls)
+    assert guids(data) == [paper_url(p) for p in ids_given[:3]]
+
+
+# -- topics and organizations --------------------------------------------------
+def test_topic_and_org_feeds_hold_exactly_their_papers(small):
+    feeds = built(small)
+    expected = {
+        "topics/robotics/": ["new-robot", "mid-robot", "old-robot"],
+        "topics/vision/": ["new-robot", "new-vision", "old-vision"],
+        "orgs/nvidia/": ["new-robot", "old-robot"],
+        "orgs/facebook/": ["mid-robot"],
+    }
+    assert {path for path in feeds if path.startswith("orgs/")} == {
+        f"{org}{name}" for org in ("orgs/nvidia/", "orgs/facebook/")
+        for name in ("feed.xml", "atom.xml")}
+    for listing, pids in expected.items():
+        for name in ("feed.xml", "atom.xml"):
+            assert guids(feeds[listing + name]) == [paper_url(p) for p in pids], listing + name
+
+
+def test_feed_titles_name_the_site_and_the_page(small):
+    feeds = built(small)
+    assert parsed(feeds["feed.xml"]).feed.title == "Daily Papers"
+    assert parsed(feeds["topics/robotics/atom.xml"]).feed.title == "Daily Papers — Robotics"
+    assert parsed(feeds["orgs/facebook/feed.xml"]).feed.title == "Daily Papers — Meta Research"
+    channel = xml(feeds["orgs/facebook/feed.xml"]).find("channel")
+    assert channel.findtext("link") == BASE + "orgs/facebook/"
+
+
+def test_hidden_papers_are_in_no_feed_even_when_asked_for(small):
+    for data in built(small).values():
+        assert paper_url("secret") not in guids(data)
+        assert b"Not for readers" not in data
+    data = feed_xml("atom", small, ["secret", "new-robot", "no-such-paper", "new-robot"],
+                    listing="", title="t", description="d", urls=Urls(BASE))
+    assert guids(data) == [paper_url("new-robot")]
+
+
+# -- ids and URLs --------------------------------------------------------------
+def test_guids_are_permanent_absolute_urls_unchanged_by_other_papers(small):
+    before = built(small)
+    changed = dict(small.papers)
+    changed["old-vision"] = replace(changed["old-vision"], title="Renamed", abstract="New text.")
+    changed["late"] = paper("late", date(2024, 3, 9))
+    days = {d.date: [e.paper_id for e in d.entries] for d in small.days}
+    days[date(2024, 3, 9)] = ["late", "old-robot"]
+    after = built(archive(changed.values(), days, notes=small.notes.values(),
+                          topics=small.topics))
+    for path in ("feed.xml", "atom.xml"):
+        old, new = guids(before[path]), guids(after[path])
+        assert new[0] == paper_url("late")
+        assert new[1:] == old
+        assert dict(rss_items(before["feed.xml"]))[paper_url("old-robot")] == \
+            dict(rss_items(after["feed.xml"]))[paper_url("old-robot")]
+    assert before["orgs/nvidia/atom.xml"] == after["orgs/nvidia/atom.xml"]
+
+
+@pytest.mark.parametrize("base", ["https://user.github.io/repo/", "https://user.github.io/repo",
+                                  "https://example.org/"])
+def test_every_url_is_absolute_and_carries_the_base_path(small, base):
+    arc = replace(small, config=replace(small.config, base_url=base))
+    prefix = base.rstrip("/") + "/"
+    for path, data in built(arc).items():
+        root = xml(data)
+        assert self_link(data) == prefix + path
+        hrefs = [el.get("href") for el in root.iter(f"{ATOM}link")]
+        texts = [el.text for el in root.iter("link", "guid", f"{ATOM}id")]
+        assert hrefs and texts
+        assert all(url.startswith(prefix) for url in hrefs + texts), (path, hrefs + texts)
+        assert all(url.startswith(prefix + "papers/") for url in guids(data))
+
+
+# -- item content --------------------------------------------------------------
+def test_item_content_has_abstract_byline_and_rendered_note(small):
+    entries = {e.id: e for e in parsed(built(small)["atom.xml"]).entries}
+    noted = entries[paper_url("old-robot")].content[0].value
+    assert "<p>An abstract.</p>" in noted
+    assert "NVIDIA" in noted
+    assert "<strong>Worth reading</strong>" in noted
+    assert '<a href="https://example.org/">code</a>' in noted
+    assert "1 author<" in entries[paper_url("old-vision")].content[0].value
+    bare = entries[paper_url("new-vision")].content[0].value
+    assert bare == "<p>An abstract.</p>"  # no org, no author count, no note
+    rss = {e.id: e for e in parsed(built(small)["feed.xml"]).entries}
+    assert rss[paper_url("old-robot")].description == noted
+
+
+def test_edits_to_the_same_archive_reach_the_next_feed(small):
+    """Items are rendered once per archive, yet a changed note or first day is seen."""
+    urls = Urls(BASE)
+
+    def rss() -> bytes:
+        return feed_xml("rss", small, small.recent, listing="", title="t", description="d",
+                        urls=urls)
+
+    first = rss()
+    small.notes["old-robot"] = Note("old-robot", "Changed my mind.")
+    small.days = (Day(date(2024, 2, 1), "", (DayEntry("new-vision", 1),)), *small.days)
+    index(small)
+    again = rss()
+    assert b"Worth reading" in first and b"Worth reading" not in again
+    assert b"Changed my mind." in again
+    assert dict(rss_items(first))[paper_url("new-vision")] == midnight(date(2024, 3, 4))
+    assert dict(rss_items(again))[paper_url("new-vision")] == midnight(date(2024, 2, 1))
+
+
+# -- hostile text --------------------------------------------------------------
+def test_hostile_text_stays_text_and_the_xml_stays_well_formed():
+    when = date(2024, 5, 1)
+    org = Org("evil", f"{EVIL} & Co ]]> {{{{ 7*7 }}}}{CONTROLS}")
+    papers = [
+        paper("evil", when, title=EVIL, org=org,
+              abstract=f"{{{{ 7*7 }}}} ]]> a & b <img src=x onerror=alert(1)>{CONTROLS} end"),
+        paper("controls", when, title=f"Con{CONTROLS}trol ]]> & {{{{ 7*7 }}}}"),
+    ]
+    notes = [Note("evil", f"{EVIL}\n\n[x](javascript:alert(1)) &#1; ]]>{CONTROLS}",
+                  topics=("t",))]
+    arc = archive(papers, {when: ["evil", "controls"]}, notes=notes, topics=[topic("t")],
+                  title=f"Site {EVIL} & ]]>{CONTROLS}")
+    feeds = built(arc)
+    assert set(feeds) == {f"{listing}{name}" for listing in ("", "topics/t/", "orgs/evil/")
+                          for name in ("feed.xml", "atom.xml")}
+    for path, data in feeds.items():
+        root = xml(data)  # well-formed despite every character above
+        assert_rss_spec(data) if path.endswith("feed.xml") else assert_atom_spec(data)
+        feed = parsed(data)
+        assert feed.feed.title.startswith(f"Site {EVIL} & ]]>")
+        subtitle = feed.feed.subtitle_detail  # HTML for RSS, text for Atom
+        if subtitle.type == "text/html":
+            assert "<" not in subtitle.value
+        shown = html.unescape(subtitle.value) if subtitle.type == "text/html" else subtitle.value
+        if path.startswith("orgs/"):
+            assert shown == f"Papers from {EVIL} & Co ]]> {{{{ 7*7 }}}}."
+        assert {e.id: e.title for e in feed.entries}[paper_url("evil")] == EVIL
+        assert not list(root.iter("script", "img", "{http://www.w3.org/1999/xhtml}script"))
+        for el in root.iter("description", f"{ATOM}content"):
+            # one level of unescaping gives HTML in which the hostile markup is text
+            assert "<script" not in el.text and "<img" not in el.text
+            assert 'href="javascript:' not in el.text
+        content = "".join(el.text for el in root.iter("description", f"{ATOM}content"))
+        assert "{{ 7*7 }} ]]&gt; a &amp; b &lt;img" in content
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    root_titles = {e.id: e.title for e in parsed(feeds["atom.xml"]).entries}
+    assert root_titles[paper_url("controls")] == "Control ]]> & {{ 7*7 }}"
+    assert parsed(feeds["orgs/evil/feed.xml"]).feed.title.endswith(
+        f"{EVIL} & Co ]]> {{{{ 7*7 }}}}")
+
+
+def test_empty_feed_is_valid_with_fixed_dates():
+    arc = archive([paper("lonely", date(2024, 2, 2))], {date(2024, 2, 2): ["lonely"]},
+                  topics=[topic("empty")])
+    feeds = built(arc)
+    rss, atom = feeds["topics/empty/feed.xml"], feeds["topics/empty/atom.xml"]
+    assert_rss_spec(rss)
+    assert_atom_spec(atom)
+    assert guids(rss) == guids(atom) == []
+    assert parsed(rss).entries == parsed(atom).entries == []
+    assert xml(rss).find("channel").findtext("lastBuildDate") == "Thu, 01 Jan 1970 00:00:00 +0000"
+    assert xml(atom).findtext(f"{ATOM}updated") == "1970-01-01T00:00:00+00:00"
+    assert xml(atom).find(f"{ATOM}author").findtext(f"{ATOM}name") == "Daily Papers"
+    nothing = archive([], {})
+    assert guids(built(nothing)["feed.xml"]) == []
+
+
+def test_language_comes_from_the_site_config(small):
+    arc = replace(small, config=replace(small.config, language="de"))
+    feeds = built(arc)
+    assert xml(feeds["feed.xml"]).find("channel").findtext("language") == "de"
+    assert xml(feeds["atom.xml"]).get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
+
+
+def test_unknown_kind_is_refused(small):
+    with pytest.raises(ValueError, match="rss"):
+        feed_xml("json", small, small.recent, listing="", title="t", description="d",
+                 urls=Urls(BASE))
+
+
+# -- reproducible bytes --------------------------------------------------------
+def test_no_date_in_any_feed_is_the_build_time(shipped):
+    """Every date is a paper's first day, so the build time can never leak in."""
+    allowed = {midnight(day) for day in first_days(shipped).values()}
+    allowed.add(midnight(date(1970, 1, 1)))
+    for data in built(shipped).values():
+        root = xml(data)
+        rfc = [parsedate_to_datetime(el.text) for el in root.iter("pubDate", "lastBuildDate")]
+        iso = [datetime.fromisoformat(el.text)
+               for el in root.iter(f"{ATOM}updated", f"{ATOM}published")]
+        assert rfc or iso
+        assert set(rfc + iso) <= allowed
+        assert b"python-feedgen" not in data
+
+
+def test_same_content_gives_identical_bytes_in_one_process(shipped, small):
+    assert built(shipped) == built(shipped)
+    assert built(small) == built(small)
+    fresh = load(ContentPaths(ROOT))
+    assert built(fresh) == built(shipped)
+
+
+def _digest(feeds: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(feeds):
+        digest.update(path.encode() + b"\0" + feeds[path] + b"\0")
+    return digest.hexdigest()
+
+
+def test_same_content_gives_identical_bytes_in_another_process(shipped):
+    script = (
+        "import hashlib, sys\n"
+        "from pathlib import Path\n"
+        "from generator.content import load\n"
+        "from generator.feeds import feeds_for\n"
+        "from generator.paths import ContentPaths\n"
+        "from generator.urls import Urls\n"
+        "arc = load(ContentPaths(Path(sys.argv[1])))\n"
+        "digest = hashlib.sha256()\n"
+        "for path, data in sorted(feeds_for(arc, Urls(arc.config.base_url))):\n"
+        "    digest.update(path.encode() + b'\\0' + data + b'\\0')\n"
+        "print(digest.hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Pacific/Auckland", "LC_ALL": "C"}
+    done = subprocess.run([sys.executable, "-c", script, str(ROOT)], capture_output=True,
+                          text=True, env=env, cwd=ROOT, check=True)
+    assert done.stdout.strip() == _digest(built(shipped))
