@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test check lint bench system-deps clean
+.PHONY: site test check lint bench system-deps clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,26 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check generator tests
 	$(BIN)/python -m pytest -q
+
+# The README's pictures: the browser test photographs the home page and a
+# paper page; keep those two under docs/screenshots/.
+screenshots: $(STAMP) system-deps
+	$(BIN)/pytest -q tests/test_browser.py
+	mkdir -p docs/screenshots
+	cp test-artifacts/screenshots/home.png test-artifacts/screenshots/paper.png docs/screenshots/
+
+# The benchmark (bench/README.md): paperpress, Pelican and Hugo on synthetic archives.
+# `make bench SIZES=100000` for the large one; Pelican is skipped above 10,000 papers.
+SIZES ?= 2000 10000
+bench: $(STAMP)
+	@$(BIN)/python -c "import pelican, markdown" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@if ! command -v hugo >/dev/null || [ ! -x /usr/bin/time ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo time; \
+	fi
+	$(BIN)/python -m bench.run --sizes $(SIZES)
 
 clean:
 	rm -rf site .paperpress-cache test-artifacts

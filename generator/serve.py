@@ -239,7 +239,7 @@ class DevServer:
         import watchfiles
 
         for changes in watchfiles.watch(
-            *self.watch_folders(), debounce=400, step=30, stop_event=self.stop,
+            *self.watch_folders(), debounce=800, step=50, stop_event=self.stop,
             raise_interrupt=False, watch_filter=lambda _change, path: relevant(path),
         ):
             if self.stop.is_set():

@@ -1,0 +1,324 @@
+"""`paperpress serve` over a real socket: edits, bursts, errors, recovery, shutdown."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EVENTS = "/__paperpress__/events"
+
+
+def copy_archive(target: Path) -> Path:
+    shutil.copytree(REPO / "content", target / "content")
+    shutil.copytree(REPO / "themes", target / "themes")
+    return target
+
+
+class Served:
+    """A running `paperpress serve` process and what it printed."""
+
+    def __init__(self, root: Path, *extra: str) -> None:
+        self.root = root
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "--root", str(root), "serve", "--port", "0",
+             "--no-open", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err), daemon=True).start()
+        line = self.wait_for(lambda: any("serving http" in x for x in self.out), 60)
+        match = re.search(r"serving http://127\.0\.0\.1:(\d+)/", "\n".join(self.out))
+        assert line and match, (self.out, self.err)
+        self.port = int(match.group(1))
+
+    @staticmethod
+    def _pump(stream, sink: list[str]) -> None:
+        for line in stream:
+            sink.append(line.rstrip("\n"))
+
+    @staticmethod
+    def wait_for(condition, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.02)
+        return bool(condition())
+
+    def get(self, path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8")
+        conn.close()
+        return response.status, body
+
+    def wait_page(self, path: str, predicate, timeout: float = 10.0) -> str:
+        seen = {"body": ""}
+
+        def check() -> bool:
+            seen["body"] = self.get(path)[1]
+            return predicate(seen["body"])
+
+        assert self.wait_for(check, timeout), f"{path} never matched; last body:\n{seen['body']}"
+        return seen["body"]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class EventStream:
+    """An open Server-Sent Events connection collecting event names and data."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", EVENTS)
+        self.response = self.conn.getresponse()
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+        self.events: list[tuple[str, str]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        name = ""
+        try:
+            for raw in self.response.fp:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    self.events.append((name, line[6:]))
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return copy_archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def served(archive: Path) -> Iterator[Served]:
+    server = Served(archive)
+    yield server
+    server.stop()
+
+
+def some_paper(root: Path, index: int = 0) -> str:
+    return sorted(p.stem for p in (root / "content" / "papers").glob("*.yaml"))[index]
+
+
+def write_note(root: Path, pid: str, text: str, rename: bool = False) -> None:
+    note = root / "content" / "notes" / f"{pid}.md"
+    body = f"---\npick: false\n---\n{text}\n"
+    if rename:  # how vim and VS Code save: a temp file renamed over the original
+        temp = note.with_name(f".{note.name}.swp")
+        temp.write_text(body, encoding="utf-8")
+        os.replace(temp, note)
+    else:
+        note.write_text(body, encoding="utf-8")
+
+
+def test_serves_pages_at_the_root_with_the_reload_script(served: Served) -> None:
+    status, body = served.get("/")
+    assert status == 200
+    assert EVENTS in body
+    assert 'href="/topics/"' in body  # links work at the server's root, not base_url's path
+    status, body = served.get("/no/such/page/")
+    assert status == 404 and "Page not found" in body
+    pid = some_paper(served.root)
+    status, body = served.get(f"/papers/{pid}/")
+    assert status == 200 and EVENTS in body
+
+
+def test_build_output_never_carries_the_reload_script(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "built"
+    subprocess.run([sys.executable, "-m", "generator", "--root", str(archive), "build", "--out",
+                    str(out), "--quiet"], check=True)
+    for page in out.rglob("*.html"):
+        assert "__paperpress__" not in page.read_text(encoding="utf-8"), page
+
+
+@pytest.mark.parametrize("rename", [False, True], ids=["in-place", "rename-over"])
+def test_a_saved_note_shows_on_its_page(served: Served, rename: bool) -> None:
+    pid = some_paper(served.root, 3)
+    stream = EventStream(served.port)
+    write_note(served.root, pid, "First thoughts on *this* paper.", rename=rename)
+    served.wait_page(f"/papers/{pid}/", lambda b: "First thoughts on <em>this</em> paper." in b)
+    assert served.wait_for(lambda: ("reload", "[]") in stream.events)
+    write_note(served.root, pid, "Second thoughts.", rename=rename)
+    served.wait_page(f"/papers/{pid}/", lambda b: "Second thoughts." in b)
+    stream.close()
+
+
+def test_a_burst_of_saves_is_one_rebuild(served: Served) -> None:
+    pid = some_paper(served.root, 4)
+    before = sum("rebuilt after" in line for line in served.out)
+    for i in range(8):  # a formatter or a checkout: several saves within milliseconds
+        write_note(served.root, pid, f"Burst save {i}.")
+    served.wait_page(f"/papers/{pid}/", lambda b: "Burst save 7." in b)
+    time.sleep(1.0)
+    assert sum("rebuilt after" in line for line in served.out) - before == 1, served.out
+
+
+def test_saves_a_second_apart_are_all_shown(served: Served) -> None:
+    pid = some_paper(served.root, 5)
+    stream = EventStream(served.port)
+    for i in range(3):
+        reloads = sum(name == "reload" for name, _ in stream.events)
+        write_note(served.root, pid, f"Save number {i}.")
+        served.wait_page(f"/papers/{pid}/", lambda b, i=i: f"Save number {i}." in b, 5)
+        assert served.wait_for(
+            lambda r=reloads: sum(n == "reload" for n, _ in stream.events) > r, 5)
+        time.sleep(1.0)
+    stream.close()
+
+
+def test_a_note_deleted_and_recreated(served: Served) -> None:
+    pid = some_paper(served.root, 6)
+    write_note(served.root, pid, "Here today.")
+    served.wait_page(f"/papers/{pid}/", lambda b: "Here today." in b)
+    (served.root / "content" / "notes" / f"{pid}.md").unlink()
+    served.wait_page(f"/papers/{pid}/", lambda b: "Here today." not in b)
+    write_note(served.root, pid, "Back again.")
+    served.wait_page(f"/papers/{pid}/", lambda b: "Back again." in b)
+
+
+def test_broken_yaml_shows_an_error_then_recovers(served: Served) -> None:
+    pid = some_paper(served.root, 7)
+    paper = served.root / "content" / "papers" / f"{pid}.yaml"
+    good = paper.read_text(encoding="utf-8")
+    stream = EventStream(served.port)
+    paper.write_text(good.replace("title:", "title: [unclosed", 1), encoding="utf-8")
+    assert served.wait_for(lambda: any(n == "problems" for n, _ in stream.events))
+    data = next(d for n, d in stream.events if n == "problems")
+    assert f"content/papers/{pid}.yaml:" in data
+    assert served.wait_for(lambda: any(f"content/papers/{pid}.yaml:" in x for x in served.err))
+    assert not any("Traceback" in x for x in served.err)
+    status, body = served.get(f"/papers/{pid}/")  # the last good page, with the problem on it
+    assert status == 200 and f"content/papers/{pid}.yaml:" in body
+    paper.write_text(good, encoding="utf-8")
+    assert served.wait_for(lambda: stream.events and stream.events[-1] == ("reload", "[]"))
+    status, body = served.get(f"/papers/{pid}/")
+    assert f"content/papers/{pid}.yaml:" not in body
+    assert served.proc.poll() is None
+    stream.close()
+
+
+def test_bad_note_front_matter_and_template_errors_name_file_and_line(served: Served) -> None:
+    pid = some_paper(served.root, 8)
+    stream = EventStream(served.port)
+    note = served.root / "content" / "notes" / f"{pid}.md"
+    note.write_text("---\npick: maybe\n---\nText\n", encoding="utf-8")
+    assert served.wait_for(
+        lambda: any(f"content/notes/{pid}.md:2" in d for n, d in stream.events if n == "problems"))
+    note.unlink()
+    assert served.wait_for(lambda: stream.events[-1] == ("reload", "[]"))
+    template = served.root / "themes" / "default" / "templates" / "day.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("{% block main %}", "{% block main %}\n{% if %}", 1),
+                        encoding="utf-8")
+    assert served.wait_for(lambda: any(
+        "themes/default/templates/day.html:" in d for n, d in stream.events if n == "problems"))
+    template.write_text(good, encoding="utf-8")
+    assert served.wait_for(lambda: stream.events[-1] == ("reload", "[]"))
+    assert served.proc.poll() is None
+    stream.close()
+
+
+def test_importing_a_day_while_serving_shows_it(served: Served) -> None:
+    scraped = sorted((served.root / "content" / "scraped").glob("*.txt"))[-1]
+    subprocess.run([sys.executable, "-m", "generator", "--root", str(served.root), "import",
+                    str(scraped), "--date", "2026-12-30", "--quiet"], check=True)
+    served.wait_page("/archive/", lambda b: "/days/2026-12-30/" in b)
+    assert served.get("/days/2026-12-30/")[0] == 200
+    served.wait_page("/", lambda b: "/days/2026-12-30/" in b)
+
+
+def test_ctrl_c_stops_cleanly_and_frees_the_port(archive: Path) -> None:
+    server = Served(archive)
+    port = server.port
+    assert server.stop() == 0
+    assert served_output_clean(server)
+    assert any(line == "stopped" for line in server.out)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def served_output_clean(server: Served) -> bool:
+    Served.wait_for(lambda: server.proc.stdout.closed or server.proc.poll() is not None, 2)
+    return not any("Traceback" in line for line in server.err)
+
+
+def test_a_taken_port_is_a_clear_error(archive: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "--root", str(archive), "serve", "--port",
+             str(port), "--no-open"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"port {port}" in done.stderr and "in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_another_interface_is_served_with_a_warning(archive: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(archive), "serve", "--host",
+         "0.0.0.0", "--port", "0", "--no-open"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "warning: serving on 0.0.0.0" in line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+
+
+def test_the_open_page_shows_a_saved_note_without_reloading_by_hand(served: Served,
+                                                                     browser) -> None:
+    pid = some_paper(served.root, 9)
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"http://127.0.0.1:{served.port}/papers/{pid}/", wait_until="load")
+    page.wait_for_timeout(300)  # the event stream connects
+    write_note(served.root, pid, "Seen live in the browser.")
+    page.get_by_text("Seen live in the browser.").wait_for(timeout=10_000)
+    paper = served.root / "content" / "papers" / f"{pid}.yaml"
+    good = paper.read_text(encoding="utf-8")
+    paper.write_text("title: [broken\n", encoding="utf-8")
+    overlay = page.locator("#paperpress-error")
+    overlay.wait_for(timeout=10_000)
+    assert f"content/papers/{pid}.yaml:" in overlay.inner_text()
+    paper.write_text(good, encoding="utf-8")
+    page.wait_for_function("!document.getElementById('paperpress-error')", timeout=10_000)
+    assert page.get_by_text("Seen live in the browser.").count() == 1
+    assert errors == []
+    context.close()
