@@ -8,6 +8,7 @@ the file and line), 2 wrong usage. Bad input never shows a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -60,7 +61,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         raise Fail("--date applies to one file; import the others separately", 2)
     bar = Progress("reading", len(files), args.quiet)
     try:
-        sources = read_sources(files, override, bar)
+        sources = read_sources(files, override, bar, own=paths.scraped_dir)
     finally:
         bar.close()
     summary = Importer(paths).run(sources)
@@ -72,7 +73,10 @@ def cmd_import(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> None:
     from .content import load
 
-    archive = load(ContentPaths(args.root), strict=True)
+    paths = ContentPaths(args.root)
+    if not paths.content.is_dir():
+        raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
+    archive = load(paths, strict=True)
     say(args, f"ok: {len(archive.days)} days, {len(archive.papers)} papers, "
               f"{len(archive.notes)} notes, {len(archive.topics)} topics")
 
@@ -87,7 +91,12 @@ def cmd_note(args: argparse.Namespace) -> None:
     note = paths.note(pid)
     if note.exists():
         raise Fail(f"{paths.rel(note)}: a note exists already; edit it, nothing was changed")
-    paper = load_text(paths.paper(pid).read_text(encoding="utf-8"), paths.rel(paths.paper(pid)))
+    source = paths.rel(paths.paper(pid))
+    try:
+        text = paths.paper(pid).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Fail(f"{source}: not UTF-8 text; run 'paperpress check'") from None
+    paper = load_text(text, source)
     title = paper.get("title", pid) if isinstance(paper, dict) else pid
     note.parent.mkdir(parents=True, exist_ok=True)
     try:  # exclusive create: never replace a note that appeared meanwhile
@@ -114,7 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def _date(text: str) -> date:
+    """Only the YYYY-MM-DD the help promises (fromisoformat also takes 20260108)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise Fail(f"--date {text!r}: expected YYYY-MM-DD", 2) from None

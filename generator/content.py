@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ from . import ids, notes
 from .cache import ParseCache
 from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
 from .paths import ContentPaths
-from .store import ContentError, Problem, key_lines, load_text
+from .store import ContentError, Problem, item_lines, key_lines, load_text
 
 DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": ".txt"}
@@ -27,9 +27,11 @@ CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": 
 class Loader:
     """Reads one archive's content; problems accumulate in `self.problems`."""
 
-    def __init__(self, paths: ContentPaths, cache: ParseCache | None = None) -> None:
+    def __init__(self, paths: ContentPaths, cache: ParseCache | None = None,
+                 strict: bool = False) -> None:
         self.paths = paths
         self.cache = cache or ParseCache(None)
+        self.strict = strict  # `check`: also what a build can do without
         self.problems: list[Problem] = []
 
     # -- helpers ---------------------------------------------------------
@@ -248,9 +250,19 @@ class Loader:
                 problems.append(Problem(rel, _item_line(text, "papers", index), message))
             else:
                 entries.append(DayEntry(item["id"], item.get("upvotes", 0)))
+        source = data.get("source")
+        if source is not None and not isinstance(source, str):
+            problems.append(Problem(rel, key_lines(text).get("source", 1), "source must be text"))
         if problems:
             return None
-        return Day(data["date"], str(data.get("source") or ""), tuple(entries))
+        return Day(data["date"], source or "", tuple(entries))
+
+    def _source_ok(self, source: str) -> bool:
+        """A day's `source`: a relative path to an existing file inside content/."""
+        path = PurePosixPath(source)
+        if path.is_absolute() or ".." in path.parts or "\\" in source or ":" in source:
+            return False
+        return (self.paths.content / path).is_file()
 
     def _note(self, path: Path, text: Any, _raw: str, problems: list[Problem]) -> Note | None:
         if not ids.is_safe_id(path.stem):
@@ -259,26 +271,45 @@ class Loader:
         return notes.parse(path.stem, text, self.rel(path))
 
     # -- cross-file checks ----------------------------------------------
-    def cross_check(self, archive: Archive) -> None:
-        """Ids a day names that have no paper; notes on unknown papers or topics."""
-        for day in archive.days:
-            path = self.paths.day(day.date)
-            missing = [e.paper_id for e in day.entries if e.paper_id not in archive.papers]
-            if missing:
-                text = path.read_text(encoding="utf-8")
-                for pid in missing:
-                    line = _line_of(text, f"id: {pid}")
-                    self.problem(path, line, f"paper {pid!r} has no file in content/papers/")
-        known = {t.slug for t in archive.topics}
-        for pid, note in archive.notes.items():
+    def cross_check(self, topics: tuple[Topic, ...], papers: dict[str, Paper],
+                    days: tuple[Day, ...], note_map: dict[str, Note]) -> None:
+        """Ids a day names that have no paper; notes on unknown papers or topics.
+
+        A paper file that exists but is broken has its own problems already,
+        so only a missing file counts as a dangling id here.
+        """
+        def known_paper(pid: str) -> bool:
+            return pid in papers or self.paths.paper(pid).exists()
+
+        for day in days:
+            self._check_day(day, known_paper)
+        known = {t.slug for t in topics}
+        for pid, note in note_map.items():
             path = self.paths.note(pid)
-            if pid not in archive.papers:
+            if not known_paper(pid):
                 self.problem(path, 1, f"note for unknown paper {pid!r}")
             unknown = [t for t in note.topics or () if t not in known]
             if unknown:
                 line = notes.topics_line(path.read_text(encoding="utf-8"))
                 self.problem(path, line,
                              f"unknown topic(s) {', '.join(unknown)}: define them in topics.yaml")
+
+    def _check_day(self, day: Day, known_paper: Callable[[str], bool]) -> None:
+        """A day's list (every id once, every id a paper) and, for `check`, its source file."""
+        path = self.paths.day(day.date)
+        if self.strict and day.source and not self._source_ok(day.source):
+            self.problem(path, key_lines(path.read_text(encoding="utf-8")).get("source", 1),
+                         f"source {day.source!r} names no file in content/; "
+                         f"expected scraped/{day.date.isoformat()}.txt")
+        seen: set[str] = set()
+        for index, entry in enumerate(day.entries):
+            pid, again = entry.paper_id, entry.paper_id in seen
+            seen.add(pid)
+            if again or not known_paper(pid):
+                message = (f"paper {pid!r} is listed twice" if again
+                           else f"paper {pid!r} has no file in content/papers/")
+                line = _item_line(path.read_text(encoding="utf-8"), "papers", index)
+                self.problem(path, line, message)
 
     def strays(self) -> None:
         """Files under content/ that are none of the kinds the archive holds."""
@@ -316,39 +347,18 @@ def _absolute_url(url: str) -> bool:
 
 def _item_line(text: str, key: str, index: int) -> int:
     """The line of one list item; only called on the error path, as it re-parses."""
-    lines = _item_lines(text, key)
+    lines = item_lines(text, key)
     return lines[index] if index < len(lines) else 1
-
-
-def _item_lines(text: str, key: str) -> list[int]:
-    """1-based line of each item of a top-level list, for messages about one item."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for k, v in node.value:
-        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in v.value]
-    return []
-
-
-def _line_of(text: str, needle: str) -> int:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
 def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
     """The whole archive, or ContentError with every problem found.
 
-    `strict` adds the checks only `check` makes (stray files).
+    `strict` adds the checks only `check` makes (stray files, day sources).
     """
     from .listings import index
 
-    loader = Loader(paths, cache)
+    loader = Loader(paths, cache, strict)
     if strict:
         loader.strays()
     config = loader.config()
@@ -358,11 +368,8 @@ def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = Fa
     note_map = loader.notes()
     if config is None and not loader.problems:
         loader.problem(paths.site_yaml, 0, "missing")
-    archive = None
-    if config is not None:
-        archive = Archive(config, topics, papers, days, note_map)
-        loader.cross_check(archive)
+    loader.cross_check(topics, papers, days, note_map)
     if loader.problems:
         raise ContentError(loader.problems)
-    assert archive is not None
-    return index(archive)
+    assert config is not None
+    return index(Archive(config, topics, papers, days, note_map))

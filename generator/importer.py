@@ -17,7 +17,15 @@ from typing import Any
 
 from . import ids, scrape
 from .paths import ContentPaths
-from .store import ContentError, Problem, load_text, write_atomic, write_yaml
+from .store import (
+    ContentError,
+    Problem,
+    dump,
+    item_lines,
+    load_text,
+    write_atomic,
+    write_yaml,
+)
 
 
 @dataclass(frozen=True)
@@ -56,25 +64,68 @@ class Summary:
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for every `*.txt` in it, by name."""
+    """Files as given; a folder stands for every `*.txt` in it (hidden ones aside), by name.
+
+    A folder without any is refused rather than imported as nothing, so a
+    wrong path never passes for a successful import.
+    """
     out: list[Path] = []
+    empty: list[Problem] = []
     for path in paths:
-        out.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+        found = [path]
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.txt")
+                           if p.is_file() and not p.name.startswith("."))
+        if not found:
+            empty.append(Problem(str(path), 0, "no *.txt files in this folder; "
+                                               "pass the scraped days' files or their folder"))
+        out.extend(found)
+    if empty:
+        raise ContentError(empty)
     return out
 
 
-def read_sources(paths: list[Path], override: date | None = None, progress=None) -> list[Source]:
-    """Parse every file; any refusal raises one ContentError naming them all."""
+def _parse(path: Path, raw: bytes, override: date | None,
+           own: Path | None) -> scrape.ScrapedDay:
+    """Parse a scraped file; the archive's own copy of an undated page is dated by its name.
+
+    The archive keeps its copies as `scraped/YYYY-MM-DD.txt`, so a day once
+    imported with `--date` imports again from that copy without it. Any
+    other file that does not tell its date still needs `--date`.
+    """
+    try:
+        return scrape.parse(raw, override)
+    except scrape.ScrapeError as err:
+        named = _named_date(path) if own and path.resolve().parent == own.resolve() else None
+        if override is None and err.undated and named is not None and (
+                err.header in (None, (named.month, named.day))):
+            return scrape.parse(raw, named)
+        raise
+
+
+def _named_date(path: Path) -> date | None:
+    try:
+        return date.fromisoformat(path.stem) if len(path.stem) == 10 else None
+    except ValueError:
+        return None
+
+
+def read_sources(paths: list[Path], override: date | None = None, progress=None,
+                 own: Path | None = None) -> list[Source]:
+    """Parse every file; any refusal raises one ContentError naming them all.
+
+    `own` is the archive's `content/scraped/`, whose copies are named by date.
+    """
     sources: list[Source] = []
     problems: list[Problem] = []
     for path in paths:
         try:
             raw = path.read_bytes()
-            sources.append(Source(path, raw, scrape.parse(raw, override)))
+            sources.append(Source(path, raw, _parse(path, raw, override, own)))
         except scrape.ScrapeError as err:
             problems.append(Problem(str(path), err.line, err.message))
         except OSError as err:
-            problems.append(Problem(str(path), 0, f"cannot read: {err.strerror}"))
+            problems.append(Problem(str(path), 0, f"cannot read: {err.strerror or err}"))
         if progress:
             progress.advance()
     if problems:
@@ -129,22 +180,54 @@ def day_record(day: scrape.ScrapedDay) -> dict:
     }
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, rel: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    return load_text(text, str(path))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ContentError([Problem(rel, 0, f"cannot read: {err}")]) from None
+    return load_text(text, rel)
 
 
-def _span(existing: Any, path: Path) -> tuple[date, date] | None:
+def _span(existing: Any, rel: str) -> tuple[date, date] | None:
     if existing is None:
         return None
     first, last = (existing.get(k) if isinstance(existing, dict) else None
                    for k in ("first_seen", "last_seen"))
     if not isinstance(first, date) or not isinstance(last, date):
-        raise ContentError([Problem(str(path), 0, "paper file lacks first_seen/last_seen dates")])
+        raise ContentError([Problem(rel, 0, "paper file lacks first_seen/last_seen dates; "
+                                            "fix it (paperpress check) and import again")])
     return first, last
+
+
+def _day_ids(path: Path, rel: str) -> list[str] | None:
+    """The paper ids an existing day file lists, or None when there is no such file.
+
+    A hand-edited file could name anything; an id that is not a safe id
+    would become a path, so a broken day file stops the import instead.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ContentError([Problem(rel, 0, f"cannot read: {err}")]) from None
+    data = load_text(text, rel)
+    papers = data.get("papers") if isinstance(data, dict) else None
+    if not isinstance(papers, list):
+        raise ContentError([Problem(rel, 1, "a day file needs a papers list; "
+                                            "fix it (paperpress check) and import again")])
+    out: list[str] = []
+    for index, item in enumerate(papers):
+        pid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(pid, str) or not ids.is_safe_id(pid):
+            lines = item_lines(text, "papers")  # the error path only: it parses again
+            line = lines[index] if index < len(lines) else 1
+            raise ContentError([Problem(rel, line, f"not a valid paper id: {pid!r}; "
+                                                   "fix it (paperpress check) and import again")])
+        out.append(pid)
+    return out
 
 
 class Importer:
@@ -153,8 +236,15 @@ class Importer:
     def __init__(self, paths: ContentPaths) -> None:
         self.paths = paths
         self.papers: dict[str, dict | None] = {}
+        self.on_file: dict[str, Any] = {}  # paper files as read, to skip unchanged writes
         self.writes: dict[Path, bytes | dict | None] = {}
+        self.parsed: dict[date, scrape.ScrapedDay] = {}
+        self.planned: dict[date, set[str]] = {}
+        self.on_disk: dict[date, set[str]] | None = None
         self.summary = Summary()
+
+    def rel(self, path: Path) -> str:
+        return self.paths.rel(path)
 
     def run(self, sources: list[Source]) -> Summary:
         for source in sources:
@@ -162,41 +252,73 @@ class Importer:
                 self.summary.warnings.append(Problem(str(source.path), line, message))
         for source in one_per_date(sources, self.summary):
             self.add_day(source)
+        self.warn_orphan_notes()
         self.write()
         return self.summary
 
     def paper(self, pid: str) -> dict | None:
         if pid not in self.papers:
             path = self.paths.paper(pid)
-            self.papers[pid] = _read_yaml(path)
-            _span(self.papers[pid], path)
+            self.papers[pid] = self.on_file[pid] = _read_yaml(path, self.rel(path))
+            _span(self.papers[pid], self.rel(path))
         return self.papers[pid]
 
     def add_day(self, source: Source) -> None:
+        """Plan one day's files and merge its papers; a re-scrape's dropped papers rebuilt."""
         day = source.day
         record = day_record(day)
+        text = dump(record).encode("utf-8")
         day_path = self.paths.day(day.date)
-        old = _read_yaml(day_path)
-        if old == record and self.paths.scraped(day.date).exists():
-            self.summary.days_unchanged += 1
-        elif old is None:
-            self.summary.days_new += 1
-        else:
-            self.summary.days_replaced += 1
+        old = _day_ids(day_path, self.rel(day_path))
+        self.count_day(source, old, text)
+        self.parsed[day.date] = day
+        self.planned[day.date] = {p["id"] for p in record["papers"]}
         self.writes[self.paths.scraped(day.date)] = source.raw
-        self.writes[day_path] = record
+        self.writes[day_path] = text
         listed = {ids.paper_id(e.title): e for e in reversed(day.entries)}
         for pid, entry in listed.items():
             self.merge(pid, entry, day)
-        dropped = {p["id"] for p in (old or {}).get("papers", []) if isinstance(p, dict)}
-        for pid in sorted(dropped - listed.keys()):
-            self.rederive(pid, day.date)
+        for pid in sorted(set(old or ()) - listed.keys()):
+            self.rederive(pid)
+
+    def count_day(self, source: Source, old: list[str] | None, text: bytes) -> None:
+        if old is None:
+            self.summary.days_new += 1
+        elif self.unchanged(source, text):
+            self.summary.days_unchanged += 1
+        else:
+            self.summary.days_replaced += 1
+
+    def unchanged(self, source: Source, day_text: bytes) -> bool:
+        """The same scrape again: its copy and its day file already hold these bytes."""
+        day = source.day.date
+        try:
+            return (self.paths.scraped(day).read_bytes() == source.raw
+                    and self.paths.day(day).read_bytes() == day_text)
+        except FileNotFoundError:
+            return False
+
+    def day_listings(self) -> dict[date, set[str]]:
+        """Every day's paper ids: the day files on disk, overlaid with this import's days.
+
+        Read only when a re-scrape drops a paper, so a plain import of new
+        days never reads the whole archive.
+        """
+        if self.on_disk is None:
+            self.on_disk = {}
+            for path in sorted(self.paths.days_dir.glob("*.yaml")):
+                try:
+                    when = date.fromisoformat(path.stem)
+                except ValueError:
+                    continue  # not a day file; `check` reports it
+                self.on_disk[when] = set(_day_ids(path, self.rel(path)) or ())
+        return {**self.on_disk, **self.planned}
 
     def merge(self, pid: str, entry: scrape.Entry, day: scrape.ScrapedDay) -> None:
         if not ids.is_safe_id(pid):  # cannot happen for a slug; guards the path
             raise ContentError([Problem(str(self.paths.root), 0, f"unsafe paper id {pid!r}")])
         existing = self.paper(pid)
-        span = _span(existing, self.paths.paper(pid))
+        span = _span(existing, self.rel(self.paths.paper(pid)))
         if span is None:
             new = paper_record(entry, day, (day.date, day.date))
         else:
@@ -208,35 +330,54 @@ class Importer:
         self.papers[pid] = new
         self.writes[self.paths.paper(pid)] = new
 
-    def rederive(self, pid: str, without: date) -> None:
-        """A paper a new scrape of `without` no longer lists: rebuild it from its other days."""
-        days = []
-        for path in sorted(self.paths.days_dir.glob("*.yaml")):
-            record = self.writes.get(path) or _read_yaml(path)
-            if record and record.get("date") != without and any(
-                isinstance(p, dict) and p.get("id") == pid for p in record.get("papers", [])
-            ):
-                days.append(record["date"])
+    def rederive(self, pid: str) -> None:
+        """A paper a new scrape no longer lists: rebuild it from the days that still do."""
+        days = sorted(when for when, listed in self.day_listings().items() if pid in listed)
         if not days:
             self.papers[pid] = None
             self.writes[self.paths.paper(pid)] = None
             return
-        existing = self.paper(pid) or {}
-        updated = {**existing, "first_seen": min(days), "last_seen": max(days)}
-        scraped = self.paths.scraped(max(days))
-        if scraped.exists():
-            day = scrape.parse(scraped.read_bytes(), max(days))
-            for entry in day.entries:
-                if ids.paper_id(entry.title) == pid:
-                    updated = paper_record(entry, day, (min(days), max(days)))
-                    break
+        existing = self.paper(pid)
+        span = (days[0], days[-1])
+        updated = {**existing, "first_seen": span[0], "last_seen": span[1]} if existing else None
+        latest = self.scraped_day(days[-1])
+        for entry in latest.entries if latest else ():
+            if ids.paper_id(entry.title) == pid:
+                updated = paper_record(entry, latest, span)
+                break
+        if updated is None:  # a hand-made listing without a paper file: leave it to `check`
+            return
         self.papers[pid] = updated
         self.writes[self.paths.paper(pid)] = updated
 
+    def scraped_day(self, when: date) -> scrape.ScrapedDay | None:
+        """A day's entries: from this import, else from its scraped copy in content/."""
+        if when not in self.parsed:
+            path = self.paths.scraped(when)
+            try:
+                self.parsed[when] = scrape.parse(path.read_bytes(), when)
+            except FileNotFoundError:
+                return None
+            except scrape.ScrapeError as err:
+                raise ContentError([Problem(self.rel(path), err.line, err.message)]) from None
+        return self.parsed[when]
+
+    def warn_orphan_notes(self) -> None:
+        """A paper this import removes may still have the curator's note: say so."""
+        for pid, record in sorted(self.papers.items()):
+            note = self.paths.note(pid)
+            if record is None and note.exists():
+                self.summary.warnings.append(Problem(
+                    self.rel(note), 0, f"paper {pid!r} is in no day any more; "
+                                       "this note now names no paper: delete or keep it"))
+
     def write(self) -> None:
-        """Apply the plan: content first, scraped copies, then day files that name them."""
-        for path in sorted(self.writes, key=lambda p: (p.parent != self.paths.papers_dir, p)):
+        """Apply the plan: papers first, then scraped copies, then the day files naming them."""
+        order = {self.paths.papers_dir: 0, self.paths.scraped_dir: 1}
+        for path in sorted(self.writes, key=lambda p: (order.get(p.parent, 2), p)):
             data = self.writes[path]
+            if isinstance(data, dict) and data == self.on_file.get(path.stem):
+                continue  # the file already says this: no need to format it again
             if data is None:
                 if path.exists():
                     path.unlink()

@@ -4,6 +4,12 @@ The format: page chrome, a `Mon D` day header without a year, then entries of
 a one-line title block, a one-line abstract block and an optional three-line
 meta block (`who`, `·`, `published [upvotes]`). Blocks are separated by blank
 lines. Parsing is pure: bytes in, a `ScrapedDay` or a `ScrapeError` out.
+
+Real scrapes are damaged in known ways and still import: CRLF line ends, a
+BOM, the same entry twice, a last entry cut off (a title alone, a meta block
+cut short, an abstract stopping mid-sentence with no meta block after it,
+bytes ending inside a character). What is dropped becomes a warning with its
+line. A file that is not a scraped day's UTF-8 text is refused.
 """
 
 from __future__ import annotations
@@ -13,13 +19,20 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from . import ids
+
 MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTH = "|".join(MONTHS)
 HEADER = re.compile(rf"^({_MONTH}) (\d{{1,2}})$")
-WHEN = re.compile(rf"^({_MONTH}) (\d{{1,2}})(?:, (\d{{4}}))?(?: ([\d,.]+[kK]?))?$")
+WHEN = re.compile(
+    rf"^({_MONTH}) (\d{{1,2}})(?:, (\d{{4}}))?(?: (\d[\d,]*(?:\.\d+)?[kK]?))?$"
+)
 AUTHORS = re.compile(r"^(?:[•·*-]\s*)?(\d+)\s+authors?$")
 ORG = re.compile(r"^(\S+)(?:\s+(.+))?$")
 SEPARATOR = {"·", "•", "-", "|"}
+BULLET = "•"
+# how a complete abstract ends: a sentence, a bracket or a quote
+FINAL = tuple(".!?)]}\"'\u201d\u2019\u2026")
 CHROME = {
     "new",
     "Get trending papers in your email inbox!",
@@ -32,12 +45,19 @@ URL_TRAILING = ".,;:!?)]}'\"*"
 
 
 class ScrapeError(ValueError):
-    """A scraped file that cannot be imported; `line` is 1-based, 0 for the file."""
+    """A scraped file that cannot be imported; `line` is 1-based, 0 for the file.
 
-    def __init__(self, message: str, line: int = 0) -> None:
+    `undated` marks a page whose only fault is that it does not tell its date
+    (no header, or no year); `header` is its (month, day) when it has one.
+    """
+
+    def __init__(self, message: str, line: int = 0, undated: bool = False,
+                 header: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.undated = undated
+        self.header = header
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +99,40 @@ class ScrapedDay:
             return None
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 text (a BOM allowed), line ends folded to `\\n`; refuses binary and other encodings."""
-    if not raw.strip():
-        raise ScrapeError("the file is empty; export the day's listing again")
+def decode(raw: bytes) -> tuple[str, bool]:
+    """UTF-8 text (a BOM allowed), line ends folded to `\\n`; refuses binary and other encodings.
+
+    Also says whether the bytes end inside a character: a download cut off
+    mid-way, whose last entry must not be trusted.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw):
+        raise ScrapeError("the file is UTF-16 text; save it as UTF-8 and import it again")
     if b"\x00" in raw:
-        raise ScrapeError("the file is binary, not a scraped day's text")
+        raise ScrapeError("the file is binary, not a scraped day's text; import the .txt export")
+    cut = False
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ScrapeError(
-            "the file is not UTF-8 text; save it as UTF-8 and import it again", line
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        if err.reason != "unexpected end of data":
+            line = raw[: err.start].count(b"\n") + 1
+            raise ScrapeError(
+                "the file is not UTF-8 text; save it as UTF-8 and import it again", line
+            ) from None
+        text, cut = raw[: err.start].decode("utf-8-sig"), True
+    if not text.strip():
+        raise ScrapeError("the file is empty; export the day's listing again")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), cut
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 without a BOM: ASCII text with a NUL in every odd (or every even) byte."""
+    head = raw[:400]
+    half = len(head) // 2
+    if half < 2:
+        return False
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    return (odd >= 0.8 * half and even <= 0.1 * half) or (
+        even >= 0.8 * half and odd <= 0.1 * half)
 
 
 def blocks(text: str) -> list[Block]:
@@ -115,7 +155,10 @@ def blocks(text: str) -> list[Block]:
 
 
 def _is_meta(block: Block) -> bool:
-    """A meta block: several lines, one of them the lone `·` separator."""
+    """A meta block: the lone `·` separator among several lines, or a block opening with
+    the `•` of an author count (a meta block cut short after its first line)."""
+    if block.lines[0].startswith(BULLET):
+        return True
     return len(block.lines) >= 2 and any(line in SEPARATOR for line in block.lines)
 
 
@@ -130,8 +173,7 @@ def _upvotes(text: str | None) -> int:
 
 def _meta_fields(block: Block) -> dict | None:
     """The who and when of a meta block; None when it is cut short or unreadable."""
-    sep = next(i for i, line in enumerate(block.lines) if line in SEPARATOR)
-    if sep != 1 or len(block.lines) != 3:
+    if len(block.lines) != 3 or block.lines[1] not in SEPARATOR:
         return None
     who, when = block.lines[0], block.lines[2]
     match = WHEN.match(when)
@@ -141,11 +183,8 @@ def _meta_fields(block: Block) -> dict | None:
         "month": MONTHS[match.group(1)],
         "day": int(match.group(2)),
         "year": int(match.group(3)) if match.group(3) else None,
+        "upvotes": _upvotes(match.group(4)),
     }
-    try:
-        fields["upvotes"] = _upvotes(match.group(4))
-    except ValueError:
-        return None
     authors = AUTHORS.match(who.lstrip("•· "))
     if authors:
         fields["authors"] = int(authors.group(1))
@@ -157,61 +196,113 @@ def _meta_fields(block: Block) -> dict | None:
     return fields
 
 
-def _find_header(items: list[Block]) -> tuple[int, int, int] | None:
-    """(index, month, day) of the day header block, if the page has one."""
+def _find_header(items: list[Block]) -> int | None:
+    """Index of the day header block: the first lone `Mon D` line before any entry.
+
+    Blocks before it are page chrome, whatever they say: the listing's
+    chrome changes now and then, the header's shape does not.
+    """
     for index, block in enumerate(items):
-        if len(block.lines) == 1:
-            match = HEADER.match(block.lines[0])
-            if match:
-                return index, MONTHS[match.group(1)], int(match.group(2))
-        if block.lines[0] not in CHROME:
+        if _is_meta(block):
             return None
+        if len(block.lines) == 1 and HEADER.match(block.lines[0]):
+            return index
     return None
 
 
-def parse_entries(items: list[Block]) -> tuple[list[Entry], list[tuple[int, str]]]:
-    """Title/abstract/meta entries in page order.
+def _finished(abstract: str) -> bool:
+    """Whether an abstract ends as text does, not in the middle of a word."""
+    return abstract.endswith(FINAL)
+
+
+class _Reader:
+    """Walks the blocks after the header, entry by entry, collecting warnings.
 
     Damage is dropped with a warning rather than refusing the day: a cut-off
-    last entry, a title with no abstract, an unreadable meta block, and the
-    same entry listed twice (the first is kept).
+    last entry, a title with no abstract, an unreadable meta block, a hostile
+    organization slug and the same entry listed twice (the first is kept).
     """
-    entries: list[Entry] = []
-    warnings: list[tuple[int, str]] = []
-    seen: set[tuple[str, str]] = set()
-    i = 0
-    while i < len(items):
-        title = items[i]
+
+    def __init__(self, items: list[Block], cut: bool) -> None:
+        self.items, self.cut = items, cut
+        self.entries: list[Entry] = []
+        self.warnings: list[tuple[int, str]] = []
+        self.seen: set[tuple[str, str]] = set()
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append((line, message))
+
+    def run(self) -> None:
+        i = 0
+        while i < len(self.items):
+            i = self.entry(i)
+
+    def entry(self, i: int) -> int:
+        """Read the entry starting at block `i`; returns the index after it."""
+        items, title = self.items, self.items[i]
         if _is_meta(title):
-            warnings.append((title.line, "a meta block with no entry before it; skipped"))
-            i += 1
-            continue
+            self.warn(title.line, "a meta block with no entry before it; skipped")
+            return i + 1
         if i + 1 >= len(items):
-            warnings.append((title.line, "entry cut off after its title; dropped"))
-            break
+            self.warn(title.line, "entry cut off after its title; dropped")
+            return i + 1
         if _is_meta(items[i + 1]) or len(title.lines) > 1:
-            warnings.append((title.line, "an entry without an abstract; dropped"))
-            i += 2 if _is_meta(items[i + 1]) else 1
-            continue
-        abstract = items[i + 1]
-        i += 2
-        fields: dict | None = {}
-        if i < len(items) and _is_meta(items[i]):
-            meta = items[i]
-            i += 1
-            fields = _meta_fields(meta)
-            if fields is None:
-                cut = i >= len(items)
-                what = "entry cut off in its meta block" if cut else "unreadable meta block"
-                warnings.append((meta.line, f"{what}; entry dropped"))
-                continue
-        key = (title.lines[0], " ".join(abstract.lines))
-        if key in seen:
-            warnings.append((title.line, "the same entry listed again; kept the first"))
-            continue
-        seen.add(key)
-        entries.append(Entry(key[0], key[1], title.line, **fields))
-    return entries, warnings
+            self.warn(title.line, "an entry without an abstract; dropped")
+            return i + 2 if _is_meta(items[i + 1]) else i + 1
+        abstract = " ".join(items[i + 1].lines)
+        fields, after = self.meta(i + 2)
+        if fields is None:
+            return after
+        if after >= len(items) and (self.cut or (not fields and not _finished(abstract))):
+            self.warn(title.line, "last entry cut off in its abstract; dropped")
+            return after
+        self.add(Entry(title.lines[0], abstract, title.line, **self.safe_org(fields, after - 1)))
+        return after
+
+    def meta(self, i: int) -> tuple[dict | None, int]:
+        """The fields of the meta block at `i` ({} when there is none) and the index after
+        it; None when the block is there but cut short or unreadable."""
+        if i >= len(self.items):
+            return {}, i
+        block = self.items[i]
+        last = i + 1 >= len(self.items)
+        if not _is_meta(block) and not (last and len(block.lines) == 1):
+            return {}, i  # the next entry's title; a lone last line is a meta block cut short
+        fields = _meta_fields(block)
+        if fields is None:
+            what = "entry cut off in its meta block" if last else "unreadable meta block"
+            self.warn(block.line, f"{what}; entry dropped")
+        return fields, i + 1
+
+    def safe_org(self, fields: dict, line_index: int) -> dict:
+        """The fields without an organization whose slug could not name a folder."""
+        slug = fields.get("org_slug")
+        if slug is None or ids.is_safe_slug(slug):
+            return fields
+        line = self.items[line_index].line
+        self.warn(line, f"organization slug {slug!r} is not a valid slug; organization left out")
+        return {k: v for k, v in fields.items() if k not in ("org_slug", "org_name")}
+
+    def add(self, entry: Entry) -> None:
+        key = (entry.title, entry.abstract)
+        if key in self.seen:
+            self.warn(entry.line, "the same entry listed again; kept the first")
+            return
+        self.seen.add(key)
+        self.entries.append(entry)
+
+
+def parse_entries(
+    items: list[Block], cut: bool = False
+) -> tuple[list[Entry], list[tuple[int, str]]]:
+    """Title/abstract/meta entries in page order, and warnings about what was dropped.
+
+    `cut` says the file's bytes stopped inside a character, so its last
+    entry is incomplete whatever it looks like.
+    """
+    reader = _Reader(items, cut)
+    reader.run()
+    return reader.entries, reader.warnings
 
 
 def infer_year(month: int, day: int, entries: list[Entry]) -> int | None:
@@ -232,47 +323,73 @@ def infer_year(month: int, day: int, entries: list[Entry]) -> int | None:
     return None
 
 
+def _header(block: Block) -> tuple[int, int]:
+    """(month, day) of a header block; a day the month never has is refused."""
+    match = HEADER.match(block.lines[0])
+    assert match is not None
+    month, day = MONTHS[match.group(1)], int(match.group(2))
+    if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2001, month)[1]):
+        raise ScrapeError(
+            f"day header {block.lines[0]!r} is not a date; fix it or pass --date YYYY-MM-DD",
+            block.line,
+        )
+    return month, day
+
+
+def _day_of(header: Block, entries: list[Entry]) -> date:
+    """The header's date, its year inferred as scraped-day.md states."""
+    month, day = _header(header)
+    year = infer_year(month, day, entries)
+    if year is None:
+        raise ScrapeError(
+            "cannot tell the day's year (no entry gives one); pass --date YYYY-MM-DD",
+            header.line, undated=True, header=(month, day),
+        )
+    return date(year, month, day)
+
+
 def parse(raw: bytes, override: date | None = None) -> ScrapedDay:
     """A scraped file's bytes into its day; `override` replaces the inferred date."""
-    items = blocks(decode(raw))
-    header = _find_header(items)
-    if header is not None:
-        body = items[header[0] + 1 :]
+    text, cut = decode(raw)
+    items = blocks(text)
+    index = _find_header(items)
+    if index is None and override is None:
+        raise ScrapeError("no day header (a line such as 'Jan 8'); pass --date YYYY-MM-DD",
+                          undated=True)
+    if index is not None:
+        body = items[index + 1 :]
     else:
         body = [b for b in items if not (len(b.lines) == 1 and b.lines[0] in CHROME)]
-        if override is None:
-            raise ScrapeError("no day header (a line such as 'Jan 8'); pass --date YYYY-MM-DD")
-    entries, warnings = parse_entries(body)
+    entries, warnings = parse_entries(body, cut)
+    if not entries:
+        raise ScrapeError("no papers found after the day header; is this a Daily Papers export?")
     if override is not None:
         day = override
     else:
-        assert header is not None
-        year = infer_year(header[1], header[2], entries)
-        if year is None:
-            raise ScrapeError(
-                "cannot tell the day's year (no entry gives one); pass --date YYYY-MM-DD",
-                items[header[0]].line,
-            )
-        day = date(year, header[1], header[2])
-    if not entries:
-        raise ScrapeError("no papers found in the file")
+        assert index is not None
+        day = _day_of(items[index], entries)
     return ScrapedDay(day, tuple(entries), tuple(warnings))
+
+
+def _trim(url: str) -> str:
+    """A URL without the sentence around it: trailing punctuation, `.git`, and a
+    closing bracket that closes the text's parenthesis rather than the URL's own."""
+    while True:
+        stripped = url.rstrip(URL_TRAILING.replace(")", ""))
+        if stripped.endswith(".git"):
+            stripped = stripped[:-4]
+        if stripped.endswith(")") and stripped.count("(") < stripped.count(")"):
+            stripped = stripped[:-1]
+        if stripped == url:
+            return url
+        url = stripped
 
 
 def links(abstract: str) -> tuple[str, ...]:
     """http(s) URLs in an abstract, trailing punctuation and `.git` dropped, first seen first."""
     found: dict[str, None] = {}
     for match in URL.finditer(abstract):
-        url = match.group(0)
-        while True:
-            stripped = url.rstrip(URL_TRAILING)
-            if stripped.endswith(".git"):
-                stripped = stripped[:-4]
-            if stripped == url:
-                break
-            url = stripped
-        if url.count("(") < url.count(")"):
-            url = url[: url.rfind(")")]
-        if "://" in url and len(url.split("://", 1)[1]) > 0:
+        url = _trim(match.group(0))
+        if len(url.split("://", 1)[1]) > 0:
             found.setdefault(url, None)
     return tuple(found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,37 @@ def load_text(text: str, path: str) -> Any:
         raise ContentError([Problem(path, line, f"YAML syntax: {err.problem}")]) from None
     except yaml.YAMLError as err:
         raise ContentError([Problem(path, 0, f"YAML: {err}")]) from None
+    except (ValueError, TypeError, AttributeError) as err:
+        # a well-formed value that cannot be built: `2024-02-30`, `!!int x`
+        why = str(err) if isinstance(err, ValueError) else "its tag cannot hold it"
+        line = _bad_value_line(text)
+        raise ContentError([Problem(path, line, f"invalid value: {why}")]) from None
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
+
+
+def _bad_value_line(text: str) -> int:
+    """The line of the first scalar that cannot be constructed (0 if none is found)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        for node in _scalars(loader.get_single_node()):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, AttributeError, yaml.YAMLError):
+                return node.start_mark.line + 1
+    finally:
+        loader.dispose()
+    return 0
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -109,6 +141,20 @@ def key_lines(text: str) -> dict[str, int]:
     return {
         k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
     }
+
+
+def item_lines(text: str, key: str) -> list[int]:
+    """1-based line of each item of a top-level list, for messages about one item."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, v in node.value:
+        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
