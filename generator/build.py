@@ -11,6 +11,7 @@ never rewritten, and files no longer planned are removed.
 from __future__ import annotations
 
 import hashlib
+import io
 import multiprocessing
 import os
 import pickle
@@ -26,8 +27,8 @@ import jinja2
 from . import __version__, urls
 from .cache import ParseCache
 from .content import load
-from .model import Archive
-from .pages import Page, plan
+from .model import Archive, Note, Paper
+from .pages import Card, Page, plan
 from .paths import ContentPaths
 from .progress import Progress
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
@@ -57,6 +58,34 @@ class Result:
 
     def timings(self) -> str:
         return "  ".join(f"{name} {secs:.3f}s" for name, secs in self.phases.items())
+
+
+class _Fingerprinter(pickle.Pickler):
+    """Digests page inputs; a shared object (a paper, its card, its note) is pickled once
+    per build and stands in every page that shows it by its digest."""
+
+    SHARED = (Paper, Note, Card)
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        super().__init__(self.buffer, protocol=5)
+        self.digests: dict[int, bytes] = {}  # by id(): every object outlives the build
+
+    def persistent_id(self, obj: object) -> bytes | None:
+        if type(obj) not in self.SHARED:
+            return None
+        found = self.digests.get(id(obj))
+        if found is None:
+            data = pickle.dumps(obj, protocol=5)
+            found = self.digests[id(obj)] = hashlib.blake2b(data, digest_size=16).digest()
+        return found
+
+    def digest(self, page: Page) -> bytes:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.clear_memo()
+        self.dump((page.template, page.kind, page.context))
+        return hashlib.blake2b(self.buffer.getvalue(), digest_size=16).digest()
 
 
 # Worker state: set before forking so render workers share it copy-on-write.
@@ -184,12 +213,14 @@ class Builder:
         previous: dict[str, tuple[bytes, str]] = old.get("pages", {}) if same_salt else {}
         entries: dict[str, tuple[bytes, str]] = {}
         dirty = []
+        fingerprint = _Fingerprinter().digest
         for index, page in enumerate(pages):
-            entry = (page.fingerprint(), digests[page.template])
+            entry = (fingerprint(page), digests[page.template])
             entries[page.output] = entry
             if previous.get(page.output) != entry or not (self.out / page.output).exists():
                 dirty.append(index)
-        record = {"salt": salt, "pages": entries, "outputs": old.get("outputs")}
+        record = {"salt": salt, "pages": entries, "outputs": old.get("outputs"),
+                  "content": old.get("content") if same_salt else None}
         return dirty, record
 
     def _render(self, dirty: list[int], pages: list[Page], env: jinja2.Environment,
@@ -228,21 +259,31 @@ class Builder:
             target.write_bytes(data)
         record["assets"] = sorted(location for location, _ in assets.values())
 
-    def _commit(self, pages: list[Page], dirty: list[int], digests: dict, record: dict,
-                staging: Path, result: Result) -> None:
-        """Move changed files into the output, leave the rest alone, drop the stale."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        staged = [pages[i].output for i in dirty] + record["assets"]
-        for name in staged:
-            source, target = staging / name, self.out / name
-            if target.is_file() and target.read_bytes() == source.read_bytes():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-            result.written += 1
-            result.changed.append(name)
+    def _commit(self, pages: list[Page], dirty: list[int], digests: dict[int, bytes],
+                record: dict, staging: Path, result: Result) -> None:
+        """Put the staged files in place; unchanged bytes are not rewritten, stale files go."""
         wanted = {p.output for p in pages} | set(record["assets"])
         previous = record.pop("outputs", None)
+        known: dict[str, bytes] = record.pop("content", None) or {}
+        content = {name: digest for name, digest in known.items() if name in wanted}
+        for index, digest in digests.items():
+            content[pages[index].output] = digest
+        record["content"], record["outputs"] = content, sorted(wanted)
+        if len(dirty) == len(pages) or not self.out.is_dir():
+            self._swap(staging, result, len(wanted))
+            return
+        staged = [(pages[i].output, digests[i]) for i in dirty]
+        staged += [(name, b"") for name in record["assets"]]
+        for name, digest in staged:
+            target = self.out / name
+            if digest and known.get(name) == digest and target.is_file():
+                continue
+            if not digest and target.is_file():  # assets: names carry their hash
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            result.written += 1
+            result.changed.append(name)
         candidates = previous if previous is not None else _all_files(self.out)
         for name in sorted(set(candidates) - wanted):
             target = self.out / name
@@ -251,7 +292,17 @@ class Builder:
                 result.removed += 1
                 result.changed.append(name)
                 _prune(target.parent, self.out)
-        record["outputs"] = sorted(wanted)
+
+    def _swap(self, staging: Path, result: Result, count: int) -> None:
+        """A full build: the staged folder becomes the output in two renames."""
+        old = self.out.parent / f".{self.out.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.out.exists():
+            os.replace(self.out, old)
+        os.replace(staging, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+        result.written = count
+        result.changed.append("*")
 
 
 def _all_files(root: Path) -> list[str]:

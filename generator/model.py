@@ -7,7 +7,9 @@ parallel or incremental) only ever reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copyreg
+import operator
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
@@ -126,3 +128,19 @@ class Archive:
 
     def first_day(self, paper_id: str) -> date:
         return self.appearances[paper_id][0].day
+
+
+def fast_pickle(*classes: type) -> None:
+    """Pickle frozen dataclasses as (class, field values): about twice as fast as the
+    default for slotted classes, which matters for the parse cache and for page
+    fingerprints at 100,000 papers."""
+    for cls in classes:
+        names = [f.name for f in fields(cls)]
+        getter = operator.attrgetter(*names)
+        if len(names) == 1:
+            copyreg.pickle(cls, lambda obj, c=cls, g=getter: (c, (g(obj),)))
+        else:
+            copyreg.pickle(cls, lambda obj, c=cls, g=getter: (c, g(obj)))
+
+
+fast_pickle(Org, Paper, DayEntry, Day, Topic, Note, SiteConfig, Appearance, OrgListing)
