@@ -139,8 +139,9 @@ def excerpt(body: str, limit: int = 160) -> str:
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             inline = tokens[index + 1]
             text = "".join(
-                child.content for child in inline.children or []
-                if child.type in ("text", "code_inline", "softbreak")
+                " " if child.type in ("softbreak", "hardbreak") else child.content
+                for child in inline.children or []
+                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
             ) or inline.content
             text = " ".join(text.split())
             if len(text) > limit:
