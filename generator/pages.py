@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import notes, urls
-from .model import Archive, Paper, Topic
+from .model import Archive, Paper, SiteConfig, Topic
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
+FEED_TITLE_SEPARATOR = " — "  # "Site — Topic", as feeds.TITLE_SEPARATOR
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class Card:
     authors: int | None
     published: date | None
     first_day: date
+    first_day_location: str | None  # None for a paper no day lists
     topics: tuple[tuple[str, str], ...]  # (name, location)
     excerpt: str
     pick: bool
@@ -50,6 +55,8 @@ class Listed:
 
 @dataclass(frozen=True, slots=True)
 class Pager:
+    """Where a page sits in its listing: enough for previous/next/first/last links."""
+
     number: int
     total: int
     first: str  # location of page 1
@@ -58,6 +65,10 @@ class Pager:
 
     def location(self, number: int) -> str:
         return urls.page(self.first, number)
+
+    @property
+    def last(self) -> str:
+        return urls.page(self.first, self.total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +127,8 @@ class Planner:
             authors=paper.authors,
             published=paper.published,
             first_day=archive.first_day(pid) if pid in archive.appearances else paper.first_seen,
+            first_day_location=(urls.day(archive.first_day(pid))
+                                if pid in archive.appearances else None),
             topics=self._topics(pid),
             excerpt=notes.excerpt(note.body) if note and note.body else "",
             pick=bool(note and note.pick),
@@ -143,8 +156,14 @@ class Planner:
         )
 
     def _base(self, title: str, description: str, feeds: tuple[FeedLink, ...] = ()) -> dict:
-        """Context every HTML page has: its title, description and feeds."""
-        return {"title": title, "description": description, "feeds": self.site_feeds + feeds}
+        """Context every HTML page has: its title, description, the site and its feeds.
+
+        `site` is here (not only a template global) so that a change to
+        site.yaml changes every page's fingerprint. `own_feeds` are the feeds
+        of this listing itself, the ones a "Follow" line offers.
+        """
+        return {"site": self.archive.config, "title": title, "description": description,
+                "feeds": self.site_feeds + feeds, "own_feeds": feeds or self.site_feeds}
 
     # -- page kinds ---------------------------------------------------------
     def pages(self) -> Iterator[Page]:
@@ -157,22 +176,32 @@ class Planner:
         yield from self.feed_pages()
 
     def home(self) -> Page:
+        """The latest day's first page of papers, the picks, the topics and the feeds."""
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
-        topics = tuple(
-            (t, len(archive.topic_papers.get(t.slug, ()))) for t in archive.topics
-        )
+        listed = self._listed(latest.entries) if latest else ()
+        size = archive.config.page_size
         context = self._base(archive.config.title, archive.config.description)
         context.update(
-            day=latest.date if latest else None,
-            listed=self._listed(latest.date, latest.entries) if latest else (),
-            picks=tuple(self.cards[p] for p in archive.picks),
-            topics=topics,
+            day=(latest.date, urls.day(latest.date)) if latest else None,
+            listed=listed[:size],
+            day_total=len(listed),
+            more=urls.page(urls.day(latest.date), 2) if latest and len(listed) > size else None,
+            picks=tuple(self.cards[p] for p in archive.picks[:size]),
+            topics=self._topic_counts(),
         )
         return Page(urls.home(), "home.html", context, "home", in_sitemap=True,
                     lastmod=latest.date if latest else None)
 
-    def _listed(self, when: date, entries: Sequence) -> tuple[Listed, ...]:
+    def _topic_counts(self) -> tuple[tuple[Topic, str, int], ...]:
+        """(topic, location, visible papers) in topics.yaml order."""
+        return tuple(
+            (t, urls.topic(t.slug), len(self.archive.topic_papers.get(t.slug, ())))
+            for t in self.archive.topics
+        )
+
+    def _listed(self, entries: Sequence) -> tuple[Listed, ...]:
+        """A day's visible papers with their rank on that day (hidden ones leave a gap)."""
         archive = self.archive
         return tuple(
             Listed(self.cards[e.paper_id], rank, e.upvotes)
@@ -185,17 +214,19 @@ class Planner:
         for index, day in enumerate(days):
             prev_day = days[index - 1].date if index > 0 else None
             next_day = days[index + 1].date if index + 1 < len(days) else None
+            listed = self._listed(day.entries)
             context = self._base(
                 f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
                 f"The research papers listed on {day.date.isoformat()}, ranked by upvotes.",
             )
             context.update(
                 day=day.date,
-                listed=self._listed(day.date, day.entries),
+                count=len(listed),
                 prev=(prev_day, urls.day(prev_day)) if prev_day else None,
                 next=(next_day, urls.day(next_day)) if next_day else None,
             )
-            yield Page(urls.day(day.date), "day.html", context, "day", True, day.date)
+            yield from self._paginated(urls.day(day.date), "day.html", "day", listed, context,
+                                       key="listed", lastmod=day.date)
 
     def archive_page(self) -> Page:
         months: dict[tuple[int, int], list[tuple[date, str, int]]] = defaultdict(list)
@@ -208,28 +239,32 @@ class Planner:
         )
         return Page(urls.archive(), "archive.html", context, "archive", True)
 
-    def _paginated(self, listing: str, template: str, kind: str, ids: Sequence[str],
-                   context: dict, lastmod: date | None = None) -> Iterator[Page]:
+    def _paginated(self, listing: str, template: str, kind: str, items: Sequence,
+                   context: dict, key: str = "cards",
+                   lastmod: date | None = None) -> Iterator[Page]:
+        """One page per `page_size` items at `listing`, `listing`page/2/, ...
+
+        Each page's context holds only its own slice (as `key`) and the pager,
+        so adding a paper re-renders the pages it shifts and no others.
+        """
         size = self.archive.config.page_size
-        total = max(1, -(-len(ids) // size))
+        total = max(1, -(-len(items) // size))
         for number in range(1, total + 1):
             pager = Pager(
                 number, total, listing,
                 urls.page(listing, number - 1) if number > 1 else None,
                 urls.page(listing, number + 1) if number < total else None,
             )
-            chunk = ids[(number - 1) * size : number * size]
-            page_context = dict(context, pager=pager, cards=tuple(self.cards[p] for p in chunk))
+            chunk = tuple(items[(number - 1) * size : number * size])
+            page_context = dict(context, pager=pager, **{key: chunk})
             if number > 1:
-                page_context["title"] = f"{context['title']} (page {number})"
+                page_context["title"] = f"{context['title']} (page {number} of {total})"
             yield Page(urls.page(listing, number), template, page_context, kind, True, lastmod)
 
     def topic_pages(self) -> Iterator[Page]:
         archive = self.archive
         index = self._base("Topics", "Papers by research topic.")
-        index["topics"] = tuple(
-            (t, len(archive.topic_papers.get(t.slug, ()))) for t in archive.topics
-        )
+        index["topics"] = self._topic_counts()
         yield Page(urls.topics(), "topics.html", index, "topics", True)
         for topic in archive.topics:
             listing = urls.topic(topic.slug)
@@ -238,7 +273,8 @@ class Planner:
             context = self._base(topic.name, topic.description or f"Papers on {topic.name}.", feeds)
             context["topic"] = topic
             context["count"] = len(ids)
-            yield from self._paginated(listing, "topic.html", "topic", ids, context)
+            cards = [self.cards[p] for p in ids]
+            yield from self._paginated(listing, "topic.html", "topic", cards, context)
 
     def org_pages(self) -> Iterator[Page]:
         orgs = self.archive.orgs
@@ -252,46 +288,61 @@ class Planner:
             listing = urls.org(key)
             feeds = self._feed_links(org.name, listing)
             context = self._base(org.name, f"Research papers from {org.name}.", feeds)
-            context["org"] = org
+            context["org_name"] = org.name
             context["count"] = len(org.paper_ids)
-            yield from self._paginated(listing, "org.html", "org", org.paper_ids, context)
+            cards = [self.cards[p] for p in org.paper_ids]
+            yield from self._paginated(listing, "org.html", "org", cards, context)
 
     def paper_pages(self) -> Iterator[Page]:
         archive = self.archive
         for pid, paper in archive.papers.items():
             card = self.cards[pid]
             note = archive.notes.get(pid)
-            feeds = tuple(
-                link for name, location in card.topics for link in self._feed_links(name, location)
-            )
-            if card.org_location and card.org_name:
-                feeds += self._feed_links(card.org_name, card.org_location)
-            context = self._base(paper.title, _summary(paper.abstract), feeds)
+            visible = archive.is_visible(pid)
+            context = self._base(paper.title, _summary(paper.abstract),
+                                 self._paper_feeds(card) if visible else ())
             context.update(
                 paper=paper,
                 card=card,
+                links=tuple(link for link in paper.links if _is_web_url(link)),
+                external=_external(paper),
                 appearances=tuple(
                     (a, urls.day(a.day)) for a in archive.appearances.get(pid, ())
                 ),
-                note_html=notes.render(note.body) if note and note.body.strip() else "",
+                note_html=_nest_headings(notes.render(note.body)) if note and note.body.strip()
+                else "",
                 tags=note.tags if note else (),
-                hidden=not archive.is_visible(pid),
+                hidden=not visible,
             )
-            visible = archive.is_visible(pid)
             yield Page(card.location, "paper.html", context, "paper", visible, paper.last_seen)
 
+    def _paper_feeds(self, card: Card) -> tuple[FeedLink, ...]:
+        """The feeds that list this paper: its topics' and its organization's."""
+        feeds = tuple(
+            link for name, location in card.topics for link in self._feed_links(name, location)
+        )
+        if card.org_location and card.org_name:
+            feeds += self._feed_links(card.org_name, card.org_location)
+        return feeds
+
     def feed_pages(self) -> Iterator[Page]:
+        """RSS and Atom for the root, every topic and every organization.
+
+        Titles and descriptions read as the topic and organization pages do:
+        "Site — Topic", the topic's description, "Papers from Org.".
+        """
         archive = self.archive
         size = archive.config.feed_size
-        listings = [("", archive.config.title, archive.config.description, archive.recent)]
+        site = archive.config.title
+        listings = [("", site, archive.config.description, archive.recent)]
         listings += [
-            (urls.topic(t.slug), f"{archive.config.title}: {t.name}",
-             t.description or t.name, archive.topic_papers.get(t.slug, ()))
+            (urls.topic(t.slug), f"{site}{FEED_TITLE_SEPARATOR}{t.name}",
+             t.description or f"Papers on {t.name}.", archive.topic_papers.get(t.slug, ()))
             for t in archive.topics
         ]
         listings += [
-            (urls.org(key), f"{archive.config.title}: {org.name}",
-             f"Papers from {org.name}", org.paper_ids)
+            (urls.org(key), f"{site}{FEED_TITLE_SEPARATOR}{org.name}",
+             f"Papers from {org.name}.", org.paper_ids)
             for key, org in archive.orgs.items()
         ]
         for listing, title, description, ids in listings:
@@ -306,6 +357,32 @@ class Planner:
                 yield Page(urls.feed(listing, kind), None, context, "feed")
 
 
+def _is_web_url(link: str) -> bool:
+    """Only http(s) URLs become links: a hand-edited paper file cannot add `javascript:`."""
+    parts = urlsplit(link.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _external(paper: Paper) -> tuple[tuple[str, str], ...]:
+    """(label, URL) of the paper's pages elsewhere, from its arXiv id when it has one."""
+    if not paper.arxiv or not ARXIV_ID.match(paper.arxiv):
+        return ()
+    return (("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"),
+            ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv}"))
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def _nest_headings(html: str) -> str:
+    """A note's `# Heading` under the page's "Curator's note" (an h2): h1 becomes h3, and so on.
+
+    The page keeps one h1 and an outline without gaps. Safe on markdown-it
+    output: with raw HTML off, every `<hN>` in it is markdown-it's own tag.
+    """
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
+
+
 def _summary(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -317,7 +394,8 @@ def sitemap_chunks(pages: Sequence[Page]) -> list[list[Page]]:
     return [listed[i : i + SITEMAP_LIMIT] for i in range(0, len(listed), SITEMAP_LIMIT)] or [[]]
 
 
-def site_files(pages: Sequence[Page], feeds: tuple[FeedLink, ...]) -> list[Page]:
+def site_files(pages: Sequence[Page], feeds: tuple[FeedLink, ...],
+               site: SiteConfig) -> list[Page]:
     """The files that describe the site itself: sitemap(s), robots.txt, 404, .nojekyll."""
     chunks = sitemap_chunks(pages)
     out: list[Page] = []
@@ -329,8 +407,8 @@ def site_files(pages: Sequence[Page], feeds: tuple[FeedLink, ...]) -> list[Page]
         out += [Page(n, "sitemap.xml", {"entries": _entries(c)}, "sitemap")
                 for n, c in zip(names, chunks, strict=True)]
     out.append(Page("robots.txt", "robots.txt", {}, "robots"))
-    context = {"title": "Page not found", "description": "No page at this address.",
-               "feeds": feeds}
+    context = {"site": site, "title": "Page not found",
+               "description": "No page at this address.", "feeds": feeds, "own_feeds": feeds}
     out.append(Page("404.html", "404.html", context, "404"))
     out.append(Page(".nojekyll", None, {}, "verbatim"))
     return out
@@ -344,4 +422,4 @@ def plan(archive: Archive) -> list[Page]:
     """Every page, listing, feed and site file, in a fixed order."""
     planner = Planner(archive)
     pages = list(planner.pages())
-    return pages + site_files(pages, planner.site_feeds)
+    return pages + site_files(pages, planner.site_feeds, archive.config)

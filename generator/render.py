@@ -9,17 +9,19 @@ only ever reaches templates as data, never as template source.
 from __future__ import annotations
 
 import hashlib
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import meta
 from markupsafe import Markup, escape
 
-from . import scrape, urls
+from . import urls
 from .model import Archive
 from .pages import Page
 from .store import ContentError, Problem
@@ -94,20 +96,45 @@ def format_date(value: date | None, style: str = "long") -> str:
     return f"{value:%b} {value.day}, {value.year}"
 
 
+# An http(s) URL in running text; what may end one is decided by `_trim_url`.
+WEB_URL = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
+URL_TRAILING = ".,;:!?'\"*"
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _trim_url(url: str) -> str:
+    """Drop the sentence punctuation a URL in prose ends with, and an unmatched ')'."""
+    while True:
+        trimmed = url.rstrip(URL_TRAILING)
+        if trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
+
+
 def linkify(text: str) -> Markup:
-    """Escaped text with its http(s) URLs made into links (trailing punctuation left out)."""
+    """Escaped text with its http(s) URLs made into links; any other scheme stays text.
+
+    Only the `http://` and `https://` prefixes start a link, so
+    `javascript:alert(1)` in an abstract can only ever be shown.
+    """
     out: list[str] = []
     last = 0
-    for match in scrape.URL.finditer(text):
-        found = scrape.links(match.group(0))
-        if not found or not match.group(0).startswith(found[0]):
+    for match in WEB_URL.finditer(text):
+        url = _trim_url(match.group(0))
+        if not urlsplit(url).netloc:
             continue
-        url = found[0]
         out.append(str(escape(text[last : match.start()])))
-        out.append(f'<a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>')
+        out.append(f'<a href="{escape(url)}" rel="nofollow">{escape(url)}</a>')
         last = match.start() + len(url)
     out.append(str(escape(text[last:])))
     return Markup("".join(out))
+
+
+def paragraphs(text: str) -> list[str]:
+    """Text split at blank lines, each paragraph's lines joined: abstracts keep their breaks."""
+    return [" ".join(block.split()) for block in _PARAGRAPH_BREAK.split(text) if block.strip()]
 
 
 def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
@@ -137,6 +164,7 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
     )
     env.filters["date"] = format_date
     env.filters["linkify"] = linkify
+    env.filters["paragraphs"] = paragraphs
     return env
 
 
