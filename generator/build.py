@@ -27,7 +27,7 @@ import jinja2
 from . import __version__, urls
 from .cache import ParseCache
 from .content import load
-from .model import Archive, Note, Paper
+from .model import Archive, Note, Paper, SiteConfig
 from .pages import Card, Page, plan
 from .paths import ContentPaths
 from .progress import Progress
@@ -166,7 +166,7 @@ class Builder:
         env, closure = self._environment(theme, archive, site_urls, assets)
         pages = plan(archive)
         lap("plan")
-        dirty, record = self._diff(pages, closure, site_urls, assets)
+        dirty, record = self._diff(pages, closure, site_urls, assets, config)
         lap("diff")
         staging = self.out.parent / f".{self.out.name}.staging"
         shutil.rmtree(staging, ignore_errors=True)
@@ -197,11 +197,11 @@ class Builder:
         return env, self._env[2]
 
     def _diff(self, pages: list[Page], closure: Callable[[str], str], site_urls: urls.Urls,
-              assets: dict) -> tuple[list[int], dict]:
+              assets: dict, config: SiteConfig) -> tuple[list[int], dict]:
         """Indices of pages whose inputs or templates changed since the recorded build."""
         old = self._load_record()
         assets_used = sorted(location for location, _ in assets.values())
-        salt = pickle.dumps((__version__, site_urls.base_url, assets_used))
+        salt = pickle.dumps((__version__, site_urls.base_url, config, assets_used))
         digests: dict[str | None, str] = {None: "feed" + __version__}
         try:
             for page in pages:

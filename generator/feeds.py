@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from itertools import islice
+from urllib.parse import urljoin
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -45,6 +46,7 @@ TITLE_SEPARATOR = " — "
 # CR; surrogates (only ever lone ones in a str); U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
 
 
 def xml_text(text: str) -> str:
@@ -77,7 +79,7 @@ def feed_xml(kind: str, archive: Archive, paper_ids: Sequence[str], *, listing: 
     """
     if kind not in KINDS:
         raise ValueError(f"feed kind must be 'rss' or 'atom', not {kind!r}")
-    items = [(pid, _item(archive, pid)) for pid in _capped(archive, paper_ids)]
+    items = [(pid, _item(archive, pid, urls)) for pid in _capped(archive, paper_ids)]
     gen = _channel(kind, archive, listing, title, description, urls)
     gen.updated(_midnight(max((item.day for _, item in items), default=EPOCH)))
     for pid, item in items:
@@ -170,7 +172,7 @@ def _entry(item: _Item, url: str) -> FeedEntry:
     return entry
 
 
-def _item(archive: Archive, pid: str) -> _Item:
+def _item(archive: Archive, pid: str, urls: Urls) -> _Item:
     """The paper's item text, rendered once per archive unless the paper or note changed."""
     paper, note = archive.papers[pid], archive.notes.get(pid)
     day = _first_day(archive, pid)
@@ -179,7 +181,8 @@ def _item(archive: Archive, pid: str) -> _Item:
     if found is None or not (_same(found.paper, paper) and _same(found.note, note)
                              and found.day == day):
         title = xml_text(paper.title).strip() or pid
-        found = cache[pid] = _Item(paper, note, day, title, xml_text(_content(paper, note)))
+        content = _content(paper, note, urls.absolute(locations.paper(pid)))
+        found = cache[pid] = _Item(paper, note, day, title, xml_text(content))
     return found
 
 
@@ -198,7 +201,7 @@ def _cache_of(archive: Archive) -> dict[str, _Item]:
     return cache
 
 
-def _content(paper: Paper, note: Note | None) -> str:
+def _content(paper: Paper, note: Note | None, page: str) -> str:
     """HTML: the abstract, the organization or author count, then the curator's note."""
     parts = [f"<p>{html.escape(block.strip())}</p>"
              for block in _PARAGRAPH_BREAK.split(paper.abstract) if block.strip()]
@@ -206,8 +209,18 @@ def _content(paper: Paper, note: Note | None) -> str:
         parts.append(f"<p>{html.escape(byline)}</p>")
     if note is not None and note.body.strip():
         parts.append("<p><strong>Curator's note</strong></p>")
-        parts.append(notes.render(xml_text(note.body)))
+        parts.append(_absolute_links(notes.render(xml_text(note.body)), page))
     return "\n".join(parts)
+
+
+def _absolute_links(markup: str, page: str) -> str:
+    """A note's relative links resolved against its paper's page: feed readers have no
+    page to resolve them against."""
+    def resolve(match: re.Match[str]) -> str:
+        target = urljoin(page, html.unescape(match.group(2)))
+        return f'{match.group(1)}="{html.escape(target)}"'
+
+    return _LINK_ATTR.sub(resolve, markup)
 
 
 def _byline(paper: Paper) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
@@ -113,8 +114,12 @@ def stub(paper_id: str, title: str) -> str:
 
 
 def _safe_link(url: str) -> bool:
-    """Only http(s), mailto and relative links; `java\\tscript:` tricks included."""
-    cleaned = _CONTROL.sub("", url)
+    """Only http(s), mailto and relative links; `java\\tscript:` tricks included.
+
+    markdown-it has already percent-encoded the URL, so decode it first: a
+    `java%09script:` link is refused rather than kept as a broken relative one.
+    """
+    cleaned = _CONTROL.sub("", unquote(url))
     if not _SCHEME.match(cleaned):
         return True
     return cleaned.lower().startswith(SAFE_SCHEMES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 
@@ -17,13 +18,13 @@ from urllib.parse import quote, urlsplit
 class Urls:
     base_url: str
 
-    @property
+    @cached_property
     def prefix(self) -> str:
         """The base URL's path, always starting and ending with '/'."""
         path = urlsplit(self.base_url).path or "/"
         return "/" + path.strip("/") + "/" if path.strip("/") else "/"
 
-    @property
+    @cached_property
     def origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"

@@ -499,3 +499,14 @@ def test_same_content_gives_identical_bytes_in_another_process(shipped):
     done = subprocess.run([sys.executable, "-c", script, str(ROOT)], capture_output=True,
                           text=True, env=env, cwd=ROOT, check=True)
     assert done.stdout.strip() == _digest(built(shipped))
+
+
+def test_relative_links_in_notes_are_absolute_in_feeds() -> None:
+    when = date(2024, 5, 1)
+    note = Note("linked", "See [that day](../../days/2024-05-01/) and [x](https://x.org/a?b=1&c=2).")
+    arc = archive([paper("linked", when)], {when: ["linked"]}, notes=[note])
+    entry = parsed(built(arc)["atom.xml"]).entries[0]
+    content = entry.content[0].value
+    assert f'href="{BASE}days/2024-05-01/"' in content
+    assert 'href="https://x.org/a?b=1&amp;c=2"' in content
+    assert 'href="../' not in content

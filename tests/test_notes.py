@@ -28,3 +28,9 @@ def test_render_keeps_raw_html_as_text_and_drops_unsafe_links() -> None:
     assert "<script>alert(1)</script>" in soup.get_text()
     hrefs = [a["href"] for a in soup.find_all("a")]
     assert hrefs == ["https://example.org/", "mailto:x@example.org", "../../days/2026-01-02/"]
+
+
+def test_percent_encoded_schemes_are_refused() -> None:
+    html = notes.render("[t](<java\tscript:alert(3)>) [u](java%0ascript:x) [ok](https://a.b/%20c)")
+    hrefs = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a")]
+    assert hrefs == ["https://a.b/%20c"]
