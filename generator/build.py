@@ -10,6 +10,7 @@ never rewritten, and files no longer planned are removed.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import io
 import multiprocessing
@@ -27,7 +28,8 @@ import jinja2
 from . import __version__, urls
 from .cache import ParseCache
 from .content import load
-from .model import Archive, Note, Paper, SiteConfig
+from .ids import org_path_slug
+from .model import Archive, Note, Paper
 from .pages import Card, Page, plan
 from .paths import ContentPaths
 from .progress import Progress
@@ -47,6 +49,7 @@ class Result:
     removed: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
+    considered: int = 0  # pages whose context was built and fingerprinted
 
     @property
     def seconds(self) -> float:
@@ -60,53 +63,67 @@ class Result:
         return "  ".join(f"{name} {secs:.3f}s" for name, secs in self.phases.items())
 
 
-class _Fingerprinter(pickle.Pickler):
-    """Digests page inputs; a shared object (a paper, its card, its note) is pickled once
-    per build and stands in every page that shows it by its digest."""
+def _ref(digest: bytes) -> bytes:
+    """What a shared object becomes inside a page fingerprint: its own digest."""
+    return digest
+
+
+class _Fingerprinter:
+    """Digests page contexts. A shared object (a paper, its note, its card) is pickled
+    once per build and stands in every page that shows it by its digest, through a
+    per-pickler dispatch table, so the C pickler does the rest of the walk alone."""
 
     SHARED = (Paper, Note, Card)
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
-        super().__init__(self.buffer, protocol=5)
-        self.digests: dict[int, bytes] = {}  # by id(): every object outlives the build
+        self.pickler = pickle.Pickler(self.buffer, protocol=5)
+        table = dict(copyreg.dispatch_table)
+        table.update(dict.fromkeys(self.SHARED, self._reduce))
+        self.pickler.dispatch_table = table
+        self.digests: dict[int, bytes] = {}  # by id(): shared objects outlive the build
 
-    def persistent_id(self, obj: object) -> bytes | None:
-        if type(obj) not in self.SHARED:
-            return None
+    def _reduce(self, obj: object) -> tuple:
         found = self.digests.get(id(obj))
         if found is None:
             data = pickle.dumps(obj, protocol=5)
             found = self.digests[id(obj)] = hashlib.blake2b(data, digest_size=16).digest()
-        return found
+        return _ref, (found,)
 
-    def digest(self, page: Page) -> bytes:
+    def digest(self, page: Page, context: dict) -> bytes:
         self.buffer.seek(0)
         self.buffer.truncate()
-        self.clear_memo()
-        self.dump((page.template, page.kind, page.context))
+        self.pickler.clear_memo()
+        self.pickler.dump((page.template, page.kind, context))
         return hashlib.blake2b(self.buffer.getvalue(), digest_size=16).digest()
 
 
-# Worker state: set before forking so render workers share it copy-on-write.
+# Worker state: set before forking so workers share the plan and archive copy-on-write.
 _JOB: dict = {}
+Outcome = tuple[int, bytes, bytes | None]  # page index, fingerprint, content digest if written
 
 
-def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | Problem]]:
-    """Render some pages of the plan into the staging folder; problems come back."""
+def _work(indices: list[int]) -> list[Outcome] | Problem:
+    """Build the contexts of some pages, and render those whose fingerprint changed."""
     job = _JOB
-    out: list[tuple[int, bytes | Problem]] = []
+    fingerprinter = job.setdefault("fingerprinter", _Fingerprinter())
+    out: list[Outcome] = []
     for index in indices:
         page: Page = job["pages"][index]
         try:
-            data = render_page(job["env"], page, job["archive"], job["urls"])
+            context = page.make()
+            fingerprint = fingerprinter.digest(page, context)
+            if job["previous"].get(page.output) == (fingerprint, job["templates"][page.template]) \
+                    and (job["out"] / page.output).is_file():
+                out.append((index, fingerprint, None))
+                continue
+            data = render_page(job["env"], page, context, job["archive"], job["urls"])
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as err:
-            out.append((index, template_problem(err, job["theme"])))
-            return out
+            return template_problem(err, job["theme"])
         target = job["staging"] / page.output
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        out.append((index, hashlib.blake2b(data, digest_size=16).digest()))
+        out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest()))
     return out
 
 
@@ -125,6 +142,7 @@ class Builder:
         self.progress = progress
         self.persist = persist  # the dev server keeps its record and cache in memory
         self.record: dict | None = None
+        self.pending: set[str] = set()  # content files changed since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
 
     # -- record -------------------------------------------------------------
@@ -155,9 +173,9 @@ class Builder:
             result.phases[name] = now - clock
             clock = now
 
+        self.cache.begin()
         archive = load(self.paths, self.cache)
-        if self.persist:
-            self.cache.save()
+        self.pending |= self.cache.changes()
         lap("load")
         config = archive.config
         site_urls = urls.Urls(self.base_url or config.base_url)
@@ -165,24 +183,37 @@ class Builder:
         assets = asset_map(theme)
         env, closure = self._environment(theme, archive, site_urls, assets)
         pages = plan(archive)
+        templates = self._template_digests(pages, closure)
+        salt = pickle.dumps((__version__, site_urls.base_url, config, archive.topics,
+                             sorted(location for location, _ in assets.values())))
+        old = self._load_record()
+        if old.get("salt") != salt:
+            old = {}
+        candidates, signatures = self._candidates(pages, archive, old, templates)
         lap("plan")
-        dirty, record = self._diff(pages, closure, site_urls, assets, config)
-        lap("diff")
         staging = self.out.parent / f".{self.out.name}.staging"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
+        previous = old.get("pages", {})
         try:
-            digests = self._render(dirty, pages, env, archive, site_urls, theme, staging)
+            outcomes = self._process(candidates, pages, previous, templates, env, archive,
+                                     site_urls, theme, staging)
             lap("render")
+            record = self._record(pages, outcomes, previous, templates, salt, signatures, old)
             self._stage_assets(assets, record, staging)
-            self._commit(pages, dirty, digests, record, staging, result)
+            digests = {index: digest for index, _, digest in outcomes if digest is not None}
+            self._commit(pages, sorted(digests), digests, record, staging, result)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self._save_record(record)
+        if self.persist:
+            self.cache.save()
+        self.pending = set()
         lap("write")
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
         result.feeds = sum(1 for p in pages if p.kind == "feed")
-        result.rendered = len(dirty)
+        result.rendered = len(digests)
+        result.considered = len(candidates)
         return result
 
     def _environment(self, theme: Theme, archive: Archive, site_urls: urls.Urls,
@@ -196,12 +227,9 @@ class Builder:
         env.globals["site"] = archive.config
         return env, self._env[2]
 
-    def _diff(self, pages: list[Page], closure: Callable[[str], str], site_urls: urls.Urls,
-              assets: dict, config: SiteConfig) -> tuple[list[int], dict]:
-        """Indices of pages whose inputs or templates changed since the recorded build."""
-        old = self._load_record()
-        assets_used = sorted(location for location, _ in assets.values())
-        salt = pickle.dumps((__version__, site_urls.base_url, config, assets_used))
+    @staticmethod
+    def _template_digests(pages: list[Page], closure: Callable[[str], str]) -> dict:
+        """Each template's digest, with everything it extends or includes."""
         digests: dict[str | None, str] = {None: "feed" + __version__}
         try:
             for page in pages:
@@ -209,47 +237,97 @@ class Builder:
                     digests[page.template] = closure(page.template)
         except jinja2.TemplateNotFound as err:
             raise ContentError([template_problem(err, Theme(()))]) from None
-        same_salt = old.get("salt") == salt
-        previous: dict[str, tuple[bytes, str]] = old.get("pages", {}) if same_salt else {}
-        entries: dict[str, tuple[bytes, str]] = {}
-        dirty = []
-        fingerprint = _Fingerprinter().digest
-        for index, page in enumerate(pages):
-            entry = (fingerprint(page), digests[page.template])
-            entries[page.output] = entry
-            if previous.get(page.output) != entry or not (self.out / page.output).exists():
-                dirty.append(index)
-        record = {"salt": salt, "pages": entries, "outputs": old.get("outputs"),
-                  "content": old.get("content") if same_salt else None}
-        return dirty, record
+        return digests
 
-    def _render(self, dirty: list[int], pages: list[Page], env: jinja2.Environment,
-                archive: Archive, site_urls: urls.Urls, theme: Theme, staging: Path) -> dict:
+    @staticmethod
+    def _signature(archive: Archive, pid: str) -> tuple:
+        """What of a paper decides which listings show it, where, and under what name."""
+        paper = archive.papers[pid]
+        note = archive.notes.get(pid)
+        key = org_path_slug(paper.org.slug) if paper.org else None
+        listing = archive.orgs.get(key) if key else None
+        found = archive.appearances.get(pid)
+        return (archive.is_visible(pid), bool(note and note.pick), archive.paper_topics.get(pid),
+                key, listing.name if listing else None, found[0].day if found else
+                paper.first_seen, paper.last_seen)
+
+    def _changed_ids(self) -> set[str] | None:
+        """Papers whose paper or note file changed since the last build; None when anything
+        else did (a day, a deleted file of another kind), which needs a full look."""
+        ids: set[str] = set()
+        for name in self.pending:
+            path = Path(name)
+            if path.parent.name not in ("papers", "notes") or path.parent.parent != \
+                    self.paths.content:
+                return None
+            ids.add(path.stem)
+        return ids
+
+    def _candidates(self, pages: list[Page], archive: Archive, old: dict,
+                    templates: dict) -> tuple[list[int], dict[str, tuple]]:
+        """The pages to look at, and every paper's signature for the next build.
+
+        When only paper and note files changed, and no changed paper moved
+        between listings (same signature), the dependency record answers:
+        the pages that show a changed paper. Otherwise every page is looked
+        at, and fingerprints find the ones that changed.
+        """
+        changed = self._changed_ids()
+        recorded = old.get("signatures")
+        if changed is not None and recorded is not None and old.get("templates") == templates:
+            signatures = dict(recorded)
+            for pid in changed:
+                signatures.pop(pid, None)
+                if pid in archive.papers:
+                    signatures[pid] = self._signature(archive, pid)
+            same_shape = all(recorded.get(pid) == signatures.get(pid) for pid in changed)
+            if same_shape and {p.output for p in pages} == old.get("planned"):
+                found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
+                return sorted(found), signatures
+        signatures = {pid: self._signature(archive, pid) for pid in archive.papers}
+        return list(range(len(pages))), signatures
+
+    def _process(self, candidates: list[int], pages: list[Page], previous: dict,
+                 templates: dict, env: jinja2.Environment, archive: Archive,
+                 site_urls: urls.Urls, theme: Theme, staging: Path) -> list[Outcome]:
+        """Fingerprint the candidates and render the changed, on every core when it pays."""
         _JOB.update(pages=pages, env=env, archive=archive, urls=site_urls, theme=theme,
-                    staging=staging)
-        bar = Progress("rendering", len(dirty), not self.progress)
-        results: dict[int, bytes] = {}
+                    staging=staging, previous=previous, templates=templates, out=self.out)
+        bar = Progress("rendering", len(candidates), not self.progress)
+        outcomes: list[Outcome] = []
         try:
-            chunks = [dirty[i : i + 200] for i in range(0, len(dirty), 200)]
-            if len(dirty) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1 and _can_fork():
+            chunks = [candidates[i : i + 100] for i in range(0, len(candidates), 100)]
+            if len(candidates) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1 and _can_fork():
                 ctx = multiprocessing.get_context("fork")
                 with ctx.Pool(min(os.cpu_count() or 2, 4)) as pool:
-                    for done in pool.imap_unordered(_render_chunk, chunks):
-                        self._collect(done, results, bar)
+                    for done in pool.imap_unordered(_work, chunks):
+                        self._collect(done, outcomes, bar)
             else:
                 for chunk in chunks:
-                    self._collect(_render_chunk(chunk), results, bar)
+                    self._collect(_work(chunk), outcomes, bar)
         finally:
             bar.close()
             _JOB.clear()
-        return results
+        return outcomes
 
     @staticmethod
-    def _collect(done: list, results: dict, bar: Progress) -> None:
-        for index, value in done:
-            if isinstance(value, Problem):
-                raise ContentError([value])
-            results[index] = value
+    def _record(pages: list[Page], outcomes: list[Outcome], previous: dict, templates: dict,
+                salt: bytes, signatures: dict, old: dict) -> dict:
+        """The next build's record: fingerprints of every planned page, kept where unvisited."""
+        planned = {page.output for page in pages}
+        entries = {name: entry for name, entry in previous.items() if name in planned}
+        for index, fingerprint, _ in outcomes:
+            page = pages[index]
+            entries[page.output] = (fingerprint, templates[page.template])
+        return {"salt": salt, "templates": templates, "pages": entries, "planned": planned,
+                "signatures": signatures, "outputs": old.get("outputs"),
+                "content": old.get("content") if previous else None}
+
+    @staticmethod
+    def _collect(done: list[Outcome] | Problem, outcomes: list[Outcome], bar: Progress) -> None:
+        if isinstance(done, Problem):
+            raise ContentError([done])
+        outcomes.extend(done)
         bar.advance(len(done))
 
     def _stage_assets(self, assets: dict, record: dict, staging: Path) -> None:

@@ -22,6 +22,7 @@ class ParseCache:
         self.file = file
         self.entries: dict[str, tuple[tuple[int, int, int], Any]] = {}
         self.used: set[str] = set()
+        self.fresh: set[str] = set()  # parsed afresh since `begin`
         if file is not None and file.exists():
             try:
                 version, entries = pickle.loads(file.read_bytes())
@@ -29,6 +30,14 @@ class ParseCache:
                     self.entries = entries
             except Exception:  # a damaged cache is only a slower build
                 self.entries = {}
+
+    def begin(self) -> None:
+        """Start a run: `changes()` then tells what changed since the last one."""
+        self.used, self.fresh = set(), set()
+
+    def changes(self) -> set[str]:
+        """Files parsed afresh this run, or gone since the entries were made."""
+        return self.fresh | (self.entries.keys() - self.used)
 
     def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
         """The parsed value of `path`, parsing only when the file changed."""
@@ -41,12 +50,12 @@ class ParseCache:
             return hit[1]
         value = parse(path)
         self.entries[name] = (key, value)
+        self.fresh.add(name)
         return value
 
     def save(self) -> None:
-        """Persist what this run used; entries of deleted files are dropped."""
+        """Keep what this run used (entries of deleted files go), on disk when it has a file."""
         self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-        self.used = set()
         if self.file is not None:
             data = pickle.dumps((VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self.file, data)

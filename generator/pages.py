@@ -8,17 +8,17 @@ Listings share one `Card` per paper, computed once per build.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import notes, urls
+from .ids import org_path_slug
 from .model import Archive, Paper, SiteConfig, Topic
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -82,42 +82,60 @@ class FeedLink:
         return "application/rss+xml" if self.kind == "rss" else "application/atom+xml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Page:
-    """One output file: where, how (template or feed) and from what."""
+    """One output file: where, how (template or feed), from what, and which papers it shows.
+
+    The context is built on demand by `make`, so a rebuild builds contexts
+    only for the pages it must look at, and a parallel build builds them in
+    the worker that renders the page. `deps` are the ids of the papers whose
+    data the page shows: the dependency record maps each paper to its pages.
+    """
 
     location: str
     template: str | None  # None for feeds and verbatim files
-    context: dict[str, Any] = field(default_factory=dict)
+    make: Callable[[], dict[str, Any]] = dict
     kind: str = "page"
     in_sitemap: bool = False
     lastmod: date | None = None
+    deps: tuple[str, ...] = ()
 
     @property
     def output(self) -> str:
         return urls.output_file(self.location)
 
-    def fingerprint(self) -> bytes:
-        """A digest of everything the page's bytes depend on, besides templates."""
-        data = pickle.dumps((self.template, self.kind, self.context), protocol=5)
-        return hashlib.blake2b(data, digest_size=16).digest()
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.make()
 
 
 class Planner:
-    """Builds the plan; holds the per-build lookups that every page shares."""
+    """Builds the plan; holds the per-build lookups that every page shares.
+
+    Cards and feed links are made once per build and shared by every page
+    that shows them; page contexts are made only when asked for.
+    """
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.topic_by_slug: dict[str, Topic] = {t.slug: t for t in archive.topics}
-        self.cards = {pid: self._card(pid) for pid in archive.papers}
+        self._cards: dict[str, Card] = {}
+        self._feeds: dict[tuple[str, str], tuple[FeedLink, ...]] = {}
         self.site_feeds = self._feed_links(archive.config.title, urls.home())
 
     # -- shared pieces ----------------------------------------------------
+    def card(self, pid: str) -> Card:
+        found = self._cards.get(pid)
+        if found is None:
+            found = self._cards[pid] = self._card(pid)
+        return found
+
     def _card(self, pid: str) -> Card:
         archive = self.archive
         paper = archive.papers[pid]
         note = archive.notes.get(pid)
         org_key = self._org_key(paper)
+        listed = pid in archive.appearances
         return Card(
             id=pid,
             title=paper.title,
@@ -126,17 +144,14 @@ class Planner:
             org_location=urls.org(org_key) if org_key else None,
             authors=paper.authors,
             published=paper.published,
-            first_day=archive.first_day(pid) if pid in archive.appearances else paper.first_seen,
-            first_day_location=(urls.day(archive.first_day(pid))
-                                if pid in archive.appearances else None),
+            first_day=archive.first_day(pid) if listed else paper.first_seen,
+            first_day_location=urls.day(archive.first_day(pid)) if listed else None,
             topics=self._topics(pid),
             excerpt=notes.excerpt(note.body) if note and note.body else "",
             pick=bool(note and note.pick),
         )
 
     def _org_key(self, paper: Paper) -> str | None:
-        from .ids import org_path_slug
-
         if paper.org is None:
             return None
         key = org_path_slug(paper.org.slug)
@@ -150,10 +165,13 @@ class Planner:
         )
 
     def _feed_links(self, title: str, listing: str) -> tuple[FeedLink, ...]:
-        return (
-            FeedLink(f"{title} (RSS)", urls.feed(listing, "rss"), "rss"),
-            FeedLink(f"{title} (Atom)", urls.feed(listing, "atom"), "atom"),
-        )
+        found = self._feeds.get((title, listing))
+        if found is None:
+            found = self._feeds[(title, listing)] = (
+                FeedLink(f"{title} (RSS)", urls.feed(listing, "rss"), "rss"),
+                FeedLink(f"{title} (Atom)", urls.feed(listing, "atom"), "atom"),
+            )
+        return found
 
     def _base(self, title: str, description: str, feeds: tuple[FeedLink, ...] = ()) -> dict:
         """Context every HTML page has: its title, description, the site and its feeds.
@@ -179,7 +197,16 @@ class Planner:
         """The latest day's first page of papers, the picks, the topics and the feeds."""
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
-        listed = self._listed(latest.entries) if latest else ()
+        size = archive.config.page_size
+        shown = self._visible(latest.entries)[:size] if latest else ()
+        deps = tuple(dict.fromkeys([e.paper_id for _, e in shown] + list(archive.picks[:size])))
+        return Page(urls.home(), "home.html", self._home_context, "home", in_sitemap=True,
+                    lastmod=latest.date if latest else None, deps=deps)
+
+    def _home_context(self) -> dict:
+        archive = self.archive
+        latest = archive.days[-1] if archive.days else None
+        listed = self._listed(self._visible(latest.entries)) if latest else ()
         size = archive.config.page_size
         context = self._base(archive.config.title, archive.config.description)
         context.update(
@@ -187,11 +214,10 @@ class Planner:
             listed=listed[:size],
             day_total=len(listed),
             more=urls.page(urls.day(latest.date), 2) if latest and len(listed) > size else None,
-            picks=tuple(self.cards[p] for p in archive.picks[:size]),
+            picks=tuple(self.card(p) for p in archive.picks[:size]),
             topics=self._topic_counts(),
         )
-        return Page(urls.home(), "home.html", context, "home", in_sitemap=True,
-                    lastmod=latest.date if latest else None)
+        return context
 
     def _topic_counts(self) -> tuple[tuple[Topic, str, int], ...]:
         """(topic, location, visible papers) in topics.yaml order."""
@@ -200,35 +226,48 @@ class Planner:
             for t in self.archive.topics
         )
 
-    def _listed(self, entries: Sequence) -> tuple[Listed, ...]:
-        """A day's visible papers with their rank on that day (hidden ones leave a gap)."""
+    def _visible(self, entries: Sequence) -> tuple[tuple[int, Any], ...]:
+        """A day's (rank, entry) for its visible papers (hidden ones leave a gap in ranks)."""
         archive = self.archive
         return tuple(
-            Listed(self.cards[e.paper_id], rank, e.upvotes)
-            for rank, e in enumerate(entries, start=1)
-            if e.paper_id in self.cards and archive.is_visible(e.paper_id)
+            (rank, e) for rank, e in enumerate(entries, start=1)
+            if e.paper_id in archive.papers and archive.is_visible(e.paper_id)
         )
+
+    def _listed(self, ranked: Sequence[tuple[int, Any]]) -> tuple[Listed, ...]:
+        return tuple(Listed(self.card(e.paper_id), rank, e.upvotes) for rank, e in ranked)
 
     def day_pages(self) -> Iterator[Page]:
         days = self.archive.days
         for index, day in enumerate(days):
-            prev_day = days[index - 1].date if index > 0 else None
-            next_day = days[index + 1].date if index + 1 < len(days) else None
-            listed = self._listed(day.entries)
-            context = self._base(
-                f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
-                f"The research papers listed on {day.date.isoformat()}, ranked by upvotes.",
-            )
-            context.update(
-                day=day.date,
-                count=len(listed),
-                prev=(prev_day, urls.day(prev_day)) if prev_day else None,
-                next=(next_day, urls.day(next_day)) if next_day else None,
-            )
-            yield from self._paginated(urls.day(day.date), "day.html", "day", listed, context,
-                                       key="listed", lastmod=day.date)
+            ranked = self._visible(day.entries)
+            yield from self._paginated(
+                urls.day(day.date), "day.html", "day", ranked,
+                partial(self._day_context, index, len(ranked)),
+                deps=lambda chunk: tuple(e.paper_id for _, e in chunk),
+                fill=lambda chunk: {"listed": self._listed(chunk)}, lastmod=day.date)
+
+    def _day_context(self, index: int, count: int) -> dict:
+        days = self.archive.days
+        day = days[index]
+        prev_day = days[index - 1].date if index > 0 else None
+        next_day = days[index + 1].date if index + 1 < len(days) else None
+        context = self._base(
+            f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
+            f"The research papers listed on {day.date.isoformat()}, ranked by upvotes.",
+        )
+        context.update(
+            day=day.date,
+            count=count,
+            prev=(prev_day, urls.day(prev_day)) if prev_day else None,
+            next=(next_day, urls.day(next_day)) if next_day else None,
+        )
+        return context
 
     def archive_page(self) -> Page:
+        return Page(urls.archive(), "archive.html", self._archive_context, "archive", True)
+
+    def _archive_context(self) -> dict:
         months: dict[tuple[int, int], list[tuple[date, str, int]]] = defaultdict(list)
         for day in reversed(self.archive.days):
             visible = sum(1 for e in day.entries if self.archive.is_visible(e.paper_id))
@@ -237,18 +276,21 @@ class Planner:
         context["months"] = tuple(
             (date(year, month, 1), tuple(found)) for (year, month), found in months.items()
         )
-        return Page(urls.archive(), "archive.html", context, "archive", True)
+        return context
 
     def _paginated(self, listing: str, template: str, kind: str, items: Sequence,
-                   context: dict, key: str = "cards",
+                   context: Callable[[], dict],
+                   deps: Callable[[Sequence], tuple[str, ...]] = tuple,
+                   fill: Callable[[Sequence], dict] | None = None,
                    lastmod: date | None = None) -> Iterator[Page]:
         """One page per `page_size` items at `listing`, `listing`page/2/, ...
 
-        Each page's context holds only its own slice (as `key`) and the pager,
-        so adding a paper re-renders the pages it shifts and no others.
+        Each page's context holds only its own slice and the pager, so adding
+        a paper re-renders the pages it shifts and no others.
         """
         size = self.archive.config.page_size
         total = max(1, -(-len(items) // size))
+        fill = fill or (lambda chunk: {"cards": tuple(self.card(p) for p in chunk)})
         for number in range(1, total + 1):
             pager = Pager(
                 number, total, listing,
@@ -256,65 +298,75 @@ class Planner:
                 urls.page(listing, number + 1) if number < total else None,
             )
             chunk = tuple(items[(number - 1) * size : number * size])
-            page_context = dict(context, pager=pager, **{key: chunk})
-            if number > 1:
-                page_context["title"] = f"{context['title']} (page {number} of {total})"
-            yield Page(urls.page(listing, number), template, page_context, kind, True, lastmod)
+            make = partial(_page_context, context, pager, fill, chunk)
+            yield Page(urls.page(listing, number), template, make, kind, True, lastmod,
+                       deps(chunk))
 
     def topic_pages(self) -> Iterator[Page]:
         archive = self.archive
-        index = self._base("Topics", "Papers by research topic.")
-        index["topics"] = self._topic_counts()
-        yield Page(urls.topics(), "topics.html", index, "topics", True)
+        yield Page(urls.topics(), "topics.html", self._topics_context, "topics", True)
         for topic in archive.topics:
-            listing = urls.topic(topic.slug)
             ids = archive.topic_papers.get(topic.slug, ())
-            feeds = self._feed_links(topic.name, listing)
-            context = self._base(topic.name, topic.description or f"Papers on {topic.name}.", feeds)
-            context["topic"] = topic
-            context["count"] = len(ids)
-            cards = [self.cards[p] for p in ids]
-            yield from self._paginated(listing, "topic.html", "topic", cards, context)
+            yield from self._paginated(urls.topic(topic.slug), "topic.html", "topic", ids,
+                                       partial(self._topic_context, topic, len(ids)))
+
+    def _topics_context(self) -> dict:
+        context = self._base("Topics", "Papers by research topic.")
+        context["topics"] = self._topic_counts()
+        return context
+
+    def _topic_context(self, topic: Topic, count: int) -> dict:
+        feeds = self._feed_links(topic.name, urls.topic(topic.slug))
+        context = self._base(topic.name, topic.description or f"Papers on {topic.name}.", feeds)
+        context.update(topic=topic, count=count)
+        return context
 
     def org_pages(self) -> Iterator[Page]:
+        yield Page(urls.orgs(), "orgs.html", self._orgs_context, "orgs", True)
+        for key, org in self.archive.orgs.items():
+            yield from self._paginated(urls.org(key), "org.html", "org", org.paper_ids,
+                                       partial(self._org_context, key))
+
+    def _orgs_context(self) -> dict:
         orgs = self.archive.orgs
-        index = self._base("Organizations", "Papers by the organization that published them.")
-        index["orgs"] = tuple(
+        context = self._base("Organizations", "Papers by the organization that published them.")
+        context["orgs"] = tuple(
             (org.name, urls.org(key), len(org.paper_ids))
             for key, org in sorted(orgs.items(), key=lambda kv: (kv[1].name.lower(), kv[0]))
         )
-        yield Page(urls.orgs(), "orgs.html", index, "orgs", True)
-        for key, org in orgs.items():
-            listing = urls.org(key)
-            feeds = self._feed_links(org.name, listing)
-            context = self._base(org.name, f"Research papers from {org.name}.", feeds)
-            context["org_name"] = org.name
-            context["count"] = len(org.paper_ids)
-            cards = [self.cards[p] for p in org.paper_ids]
-            yield from self._paginated(listing, "org.html", "org", cards, context)
+        return context
+
+    def _org_context(self, key: str) -> dict:
+        org = self.archive.orgs[key]
+        feeds = self._feed_links(org.name, urls.org(key))
+        context = self._base(org.name, f"Research papers from {org.name}.", feeds)
+        context.update(org_name=org.name, count=len(org.paper_ids))
+        return context
 
     def paper_pages(self) -> Iterator[Page]:
         archive = self.archive
         for pid, paper in archive.papers.items():
-            card = self.cards[pid]
-            note = archive.notes.get(pid)
-            visible = archive.is_visible(pid)
-            context = self._base(paper.title, _summary(paper.abstract),
-                                 self._paper_feeds(card) if visible else ())
-            context.update(
-                paper=paper,
-                card=card,
-                links=tuple(link for link in paper.links if _is_web_url(link)),
-                external=_external(paper),
-                appearances=tuple(
-                    (a, urls.day(a.day)) for a in archive.appearances.get(pid, ())
-                ),
-                note_html=_nest_headings(notes.render(note.body)) if note and note.body.strip()
-                else "",
-                tags=note.tags if note else (),
-                hidden=not visible,
-            )
-            yield Page(card.location, "paper.html", context, "paper", visible, paper.last_seen)
+            yield Page(urls.paper(pid), "paper.html", partial(self._paper_context, pid),
+                       "paper", archive.is_visible(pid), paper.last_seen, (pid,))
+
+    def _paper_context(self, pid: str) -> dict:
+        archive = self.archive
+        paper, card, note = archive.papers[pid], self.card(pid), archive.notes.get(pid)
+        visible = archive.is_visible(pid)
+        context = self._base(paper.title, _summary(paper.abstract),
+                             self._paper_feeds(card) if visible else ())
+        context.update(
+            paper=paper,
+            card=card,
+            links=tuple(link for link in paper.links if _is_web_url(link)),
+            external=_external(paper),
+            appearances=tuple((a, urls.day(a.day)) for a in archive.appearances.get(pid, ())),
+            note_html=_nest_headings(notes.render(note.body)) if note and note.body.strip()
+            else "",
+            tags=note.tags if note else (),
+            hidden=not visible,
+        )
+        return context
 
     def _paper_feeds(self, card: Card) -> tuple[FeedLink, ...]:
         """The feeds that list this paper: its topics' and its organization's."""
@@ -347,14 +399,28 @@ class Planner:
         ]
         for listing, title, description, ids in listings:
             capped = tuple(ids[:size])
-            inputs = tuple(
-                (archive.papers[p], archive.notes.get(p), self.cards[p].first_day) for p in capped
-            )
             for kind in ("rss", "atom"):
-                context = {"feed": kind, "listing": listing, "title": title,
-                           "description": description, "ids": capped, "inputs": inputs,
-                           "config": archive.config}
-                yield Page(urls.feed(listing, kind), None, context, "feed")
+                head = {"feed": kind, "listing": listing, "title": title,
+                        "description": description, "ids": capped}
+                yield Page(urls.feed(listing, kind), None, partial(self._feed_context, head),
+                           "feed", deps=capped)
+
+    def _feed_context(self, head: dict) -> dict:
+        """What a feed's bytes depend on: its papers, their notes and first days."""
+        archive = self.archive
+        inputs = tuple((archive.papers[p], archive.notes.get(p), self.card(p).first_day)
+                       for p in head["ids"])
+        return dict(head, inputs=inputs, config=archive.config)
+
+
+def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Sequence], dict],
+                  chunk: Sequence) -> dict:
+    """One page of a paginated listing: the listing's context, its slice and the pager."""
+    base = context()
+    page_context = dict(base, pager=pager, **fill(chunk))
+    if pager.number > 1:
+        page_context["title"] = f"{base['title']} (page {pager.number} of {pager.total})"
+    return page_context
 
 
 def _is_web_url(link: str) -> bool:
@@ -400,22 +466,23 @@ def site_files(pages: Sequence[Page], feeds: tuple[FeedLink, ...],
     chunks = sitemap_chunks(pages)
     out: list[Page] = []
     if len(chunks) == 1:
-        out.append(Page("sitemap.xml", "sitemap.xml", {"entries": _entries(chunks[0])}, "sitemap"))
+        out.append(Page("sitemap.xml", "sitemap.xml", partial(_entries, chunks[0]), "sitemap"))
     else:
-        names = [f"sitemap-{i}.xml" for i in range(1, len(chunks) + 1)]
-        out.append(Page("sitemap.xml", "sitemap-index.xml", {"sitemaps": tuple(names)}, "sitemap"))
-        out += [Page(n, "sitemap.xml", {"entries": _entries(c)}, "sitemap")
+        names = tuple(f"sitemap-{i}.xml" for i in range(1, len(chunks) + 1))
+        out.append(Page("sitemap.xml", "sitemap-index.xml",
+                        partial(dict, sitemaps=names), "sitemap"))
+        out += [Page(n, "sitemap.xml", partial(_entries, c), "sitemap")
                 for n, c in zip(names, chunks, strict=True)]
-    out.append(Page("robots.txt", "robots.txt", {}, "robots"))
+    out.append(Page("robots.txt", "robots.txt", dict, "robots"))
     context = {"site": site, "title": "Page not found",
                "description": "No page at this address.", "feeds": feeds, "own_feeds": feeds}
-    out.append(Page("404.html", "404.html", context, "404"))
-    out.append(Page(".nojekyll", None, {}, "verbatim"))
+    out.append(Page("404.html", "404.html", partial(dict, context), "404"))
+    out.append(Page(".nojekyll", None, dict, "verbatim"))
     return out
 
 
-def _entries(pages: Sequence[Page]) -> tuple[tuple[str, date | None], ...]:
-    return tuple((p.location, p.lastmod) for p in pages)
+def _entries(pages: Sequence[Page]) -> dict:
+    return {"entries": tuple((p.location, p.lastmod) for p in pages)}
 
 
 def plan(archive: Archive) -> list[Page]:

@@ -227,16 +227,16 @@ def _theme_path(filename: str, theme: Theme) -> str:
     return filename
 
 
-def render_page(env: jinja2.Environment, page: Page, archive: Archive,
+def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Archive,
                 site_urls: urls.Urls) -> bytes:
-    """The bytes of one planned file."""
+    """The bytes of one planned file, from the context its `make` gave."""
     if page.kind == "feed":
         from .feeds import feed_xml
 
-        c = page.context
+        c = context
         return feed_xml(c["feed"], archive, c["ids"], listing=c["listing"], title=c["title"],
                         description=c["description"], urls=site_urls)
     if page.template is None:
         return b""
     template = env.get_template(page.template)
-    return template.render(page=page, location=page.location, **page.context).encode("utf-8")
+    return template.render(page=page, location=page.location, **context).encode("utf-8")

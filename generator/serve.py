@@ -30,6 +30,7 @@ import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from .build import Builder, Result
 from .cache import ParseCache
@@ -41,7 +42,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 IGNORED_NAMES = ("~", ".swp", ".swx", ".tmp", ".part")
 CLIENT_SCRIPT = """<script>
 (() => {
-  const source = new EventSource("%(events)s");
+  const source = new EventSource("%(events)s?since=%(generation)d");
   let box = null;
   function show(problems) {
     if (!box) {
@@ -102,10 +103,9 @@ class Hub:
             data = json.dumps(self.problems)
             return self.generation, f"event: {self.event}\ndata: {data}\n\n"
 
-    def messages(self, timeout: float = 15.0) -> Iterator[str]:
-        """Server-Sent Events for one tab: each build's outcome, keep-alives between."""
-        with self.cond:
-            seen = self.generation
+    def messages(self, seen: int, timeout: float = 15.0) -> Iterator[str]:
+        """Server-Sent Events for a tab that saw build `seen`: each later build's outcome
+        (one already missed comes at once), keep-alives between."""
         while True:
             seen, message = self._next(seen, timeout)
             if message is None:
@@ -149,7 +149,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_html(body, 404)
 
     def send_html(self, body: bytes, status: int) -> None:
-        script = CLIENT_SCRIPT % {"events": EVENTS, "problems": json.dumps(self.hub.problems)}
+        script = CLIENT_SCRIPT % {"events": EVENTS, "problems": json.dumps(self.hub.problems),
+                                  "generation": self.hub.generation}
         marker = body.rfind(b"</body>")
         data = script.encode("utf-8")
         body = body[:marker] + data + body[marker:] if marker >= 0 else body + data
@@ -160,6 +161,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
     def stream_events(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            seen = int(query.get("since", [""])[0])
+        except ValueError:
+            seen = self.hub.generation
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "keep-alive")
@@ -167,7 +173,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         try:
             self.wfile.write(b"retry: 500\n\n")
             self.wfile.flush()
-            for message in self.hub.messages():
+            for message in self.hub.messages(seen):
                 self.wfile.write(message.encode("utf-8"))
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -52,7 +52,7 @@ class Served:
             sink.append(line.rstrip("\n"))
 
     @staticmethod
-    def wait_for(condition, timeout: float = 10.0) -> bool:
+    def wait_for(condition, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
@@ -68,7 +68,7 @@ class Served:
         conn.close()
         return response.status, body
 
-    def wait_page(self, path: str, predicate, timeout: float = 10.0) -> str:
+    def wait_page(self, path: str, predicate, timeout: float = 20.0) -> str:
         seen = {"body": ""}
 
         def check() -> bool:
@@ -89,12 +89,23 @@ class Served:
         return self.proc.returncode
 
 
+def current_generation(port: int) -> int:
+    """The build a page served now belongs to, as the reload script tells the server."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/")
+    body = conn.getresponse().read().decode("utf-8")
+    conn.close()
+    found = re.search(r"since=(\d+)", body)
+    assert found, body[-500:]
+    return int(found.group(1))
+
+
 class EventStream:
     """An open Server-Sent Events connection collecting event names and data."""
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.conn.request("GET", EVENTS)
+        self.conn.request("GET", f"{EVENTS}?since={current_generation(port)}")
         self.response = self.conn.getresponse()
         assert self.response.getheader("Content-Type") == "text/event-stream"
         self.events: list[tuple[str, str]] = []
@@ -322,3 +333,17 @@ def test_the_open_page_shows_a_saved_note_without_reloading_by_hand(served: Serv
     assert page.get_by_text("Seen live in the browser.").count() == 1
     assert errors == []
     context.close()
+
+
+def test_a_tab_that_connects_late_still_hears_of_the_rebuild(served: Served) -> None:
+    pid = some_paper(served.root, 10)
+    since = current_generation(served.port)  # the page as a tab loaded it
+    rebuilt = sum("rebuilt after" in line for line in served.out)
+    write_note(served.root, pid, "Saved before the tab listened.")
+    assert served.wait_for(lambda: sum("rebuilt after" in x for x in served.out) > rebuilt)
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.request("GET", f"{EVENTS}?since={since}")
+    response = conn.getresponse()
+    lines = [response.fp.readline().decode().strip() for _ in range(4)]
+    conn.close()
+    assert "event: reload" in lines, lines
