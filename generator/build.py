@@ -182,7 +182,7 @@ class Builder:
         theme = Theme.find(self.paths.themes_dir, config.theme)
         assets = asset_map(theme)
         env, closure = self._environment(theme, archive, site_urls, assets)
-        pages = plan(archive)
+        pages = plan(archive, site_urls.path)
         templates = self._template_digests(pages, closure)
         salt = pickle.dumps((__version__, site_urls.base_url, config, archive.topics,
                              sorted(location for location, _ in assets.values())))

@@ -1,6 +1,6 @@
 """The page plan: every output file of the site, with the data it is made from.
 
-`plan(archive, urls)` is pure and returns `Page` records before anything is
+`plan(archive, href)` is pure and returns `Page` records before anything is
 rendered. A page's `inputs` are exactly the data its bytes depend on, so its
 fingerprint tells an incremental build whether it must be rendered again.
 Listings share one `Card` per paper, computed once per build.
@@ -42,6 +42,12 @@ class Card:
     topics: tuple[tuple[str, str], ...]  # (name, location)
     excerpt: str
     pick: bool
+    # the same places as URLs with the base path, ready for templates: a listing shows
+    # fifty cards, and a template call per link would cost more than the rest of the card
+    href: str = ""
+    org_href: str | None = None
+    first_day_href: str | None = None
+    topic_links: tuple[tuple[str, str], ...] = ()  # (name, URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +122,9 @@ class Planner:
     that shows them; page contexts are made only when asked for.
     """
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, href: Callable[[str], str]) -> None:
         self.archive = archive
+        self.href = href
         self.topic_by_slug: dict[str, Topic] = {t.slug: t for t in archive.topics}
         self._cards: dict[str, Card] = {}
         self._feeds: dict[tuple[str, str], tuple[FeedLink, ...]] = {}
@@ -136,19 +143,28 @@ class Planner:
         note = archive.notes.get(pid)
         org_key = self._org_key(paper)
         listed = pid in archive.appearances
+        location = urls.paper(pid)
+        org_location = urls.org(org_key) if org_key else None
+        first_day_location = urls.day(archive.first_day(pid)) if listed else None
+        topics = self._topics(pid)
+        href = self.href
         return Card(
             id=pid,
             title=paper.title,
-            location=urls.paper(pid),
+            location=location,
             org_name=archive.orgs[org_key].name if org_key else None,
-            org_location=urls.org(org_key) if org_key else None,
+            org_location=org_location,
             authors=paper.authors,
             published=paper.published,
             first_day=archive.first_day(pid) if listed else paper.first_seen,
-            first_day_location=urls.day(archive.first_day(pid)) if listed else None,
-            topics=self._topics(pid),
+            first_day_location=first_day_location,
+            topics=topics,
             excerpt=notes.excerpt(note.body) if note and note.body else "",
             pick=bool(note and note.pick),
+            href=href(location),
+            org_href=href(org_location) if org_location else None,
+            first_day_href=href(first_day_location) if first_day_location else None,
+            topic_links=tuple((name, href(where)) for name, where in topics),
         )
 
     def _org_key(self, paper: Paper) -> str | None:
@@ -485,8 +501,9 @@ def _entries(pages: Sequence[Page]) -> dict:
     return {"entries": tuple((p.location, p.lastmod) for p in pages)}
 
 
-def plan(archive: Archive) -> list[Page]:
-    """Every page, listing, feed and site file, in a fixed order."""
-    planner = Planner(archive)
+def plan(archive: Archive, href: Callable[[str], str]) -> list[Page]:
+    """Every page, listing, feed and site file, in a fixed order; `href` makes a
+    location a URL with the base path (`Urls.path`)."""
+    planner = Planner(archive, href)
     pages = list(planner.pages())
     return pages + site_files(pages, planner.site_feeds, archive.config)

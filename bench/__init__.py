@@ -1,0 +1,1 @@
+"""The benchmark: synthetic archives, and paperpress, Pelican and Hugo timed on them."""

@@ -1,0 +1,100 @@
+"""Running one build under `/usr/bin/time -v`: wall time, peak memory, a time limit.
+
+Wall time is taken here around the whole command; peak memory is GNU time's
+"Maximum resident set size", which is the largest single process of the run
+(for paperpress's forked render workers: the biggest one, not their sum).
+A run over its time limit is killed with its whole process group.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+GNU_TIME = "/usr/bin/time"
+MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_kb: int | None
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def peak_mb(self) -> float | None:
+        return round(self.peak_kb / 1024, 1) if self.peak_kb else None
+
+    def problem(self) -> str:
+        """One line saying why the run failed, for the table and the JSON."""
+        if self.timed_out:
+            return f"timeout after {self.seconds:.0f}s"
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return f"exit {self.returncode}: {lines[-1][:160] if lines else 'no message'}"
+
+
+def has_gnu_time() -> bool:
+    return os.access(GNU_TIME, os.X_OK)
+
+
+def timed(command: list[str], cwd: Path | None = None, timeout: float | None = None,
+          env: dict[str, str] | None = None) -> Run:
+    """Run `command` to completion (or its time limit) and measure it."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "time.txt"
+        full = [GNU_TIME, "-v", "-o", str(report), *command] if has_gnu_time() else command
+        start = time.perf_counter()
+        proc = subprocess.Popen(full, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            timed_out = True
+        seconds = time.perf_counter() - start
+        text = report.read_text(errors="replace") if report.exists() else ""
+    found = MAX_RSS.search(text)
+    return Run(seconds, int(found.group(1)) if found else None, proc.returncode, out, err,
+               timed_out)
+
+
+def remove(*paths: Path) -> None:
+    """Delete outputs and caches so the next build starts cold."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def count_output(folder: Path) -> tuple[int, int]:
+    """(HTML pages, feeds) in a build's output.
+
+    Hugo also writes a `page/1/` redirect beside every paginated listing;
+    those stubs are not pages of the site and are not counted. Sitemaps are
+    not feeds.
+    """
+    pages = feeds = 0
+    for path in folder.rglob("*"):
+        where = "/" + path.relative_to(folder).as_posix()
+        if path.suffix == ".html" and "/page/1/" not in where:
+            pages += 1
+        elif path.suffix == ".xml" and not path.name.startswith("sitemap"):
+            feeds += 1
+    return pages, feeds
