@@ -1,8 +1,10 @@
 """A parse cache keyed by file identity, so unchanged content is not parsed again.
 
 Kept in memory by the dev server and, for `build`, pickled under the
-archive's `.paperpress-cache/` (ignored by git). A file whose size, mtime or
-inode changed is parsed afresh; a cache from another version is discarded.
+archive's `.paperpress-cache/` (ignored by git), one file per content folder
+so that saving a note does not rewrite the cache of 100,000 papers. A file
+whose size, mtime or inode changed is parsed afresh; a cache from another
+version is discarded.
 """
 
 from __future__ import annotations
@@ -14,22 +16,37 @@ from typing import Any
 
 from .store import write_atomic
 
-VERSION = 1
+VERSION = 3
+DERIVED_SHARD = "papers"  # derived values name parsed papers: pickled with them
+
+Key = tuple[int, int, int]
 
 
 class ParseCache:
-    def __init__(self, file: Path | None) -> None:
-        self.file = file
-        self.entries: dict[str, tuple[tuple[int, int, int], Any]] = {}
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.shards: dict[str, dict[str, tuple[Key, Any]]] = {}
+        self.derived: dict[str, Any] = {}  # results computed from parsed values
         self.used: set[str] = set()
         self.fresh: set[str] = set()  # parsed afresh since `begin`
-        if file is not None and file.exists():
-            try:
-                version, entries = pickle.loads(file.read_bytes())
-                if version == VERSION:
-                    self.entries = entries
-            except Exception:  # a damaged cache is only a slower build
-                self.entries = {}
+        if folder is not None and folder.is_dir():
+            for file in sorted(folder.glob("content-*.pickle")):
+                self._read(file)
+
+    def _read(self, file: Path) -> None:
+        try:
+            version, entries, derived = pickle.loads(file.read_bytes())
+        except Exception:  # a damaged cache is only a slower build
+            return
+        if version == VERSION:
+            shard = file.stem.removeprefix("content-")
+            self.shards[shard] = entries
+            if derived is not None:
+                self.derived = derived
+
+    @property
+    def entries(self) -> dict[str, tuple[Key, Any]]:
+        return {name: entry for shard in self.shards.values() for name, entry in shard.items()}
 
     def begin(self) -> None:
         """Start a run: `changes()` then tells what changed since the last one."""
@@ -37,7 +54,8 @@ class ParseCache:
 
     def changes(self) -> set[str]:
         """Files parsed afresh this run, or gone since the entries were made."""
-        return self.fresh | (self.entries.keys() - self.used)
+        known = {name for shard in self.shards.values() for name in shard}
+        return self.fresh | (known - self.used)
 
     def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
         """The parsed value of `path`, parsing only when the file changed."""
@@ -45,17 +63,29 @@ class ParseCache:
         key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         name = str(path)
         self.used.add(name)
-        hit = self.entries.get(name)
+        shard = self.shards.setdefault(path.parent.name, {})
+        hit = shard.get(name)
         if hit is not None and hit[0] == key:
             return hit[1]
         value = parse(path)
-        self.entries[name] = (key, value)
+        shard[name] = (key, value)
         self.fresh.add(name)
         return value
 
     def save(self) -> None:
-        """Keep what this run used (entries of deleted files go), on disk when it has a file."""
-        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-        if self.file is not None:
-            data = pickle.dumps((VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
-            write_atomic(self.file, data)
+        """Keep what this run used; write the shards that changed, when there is a folder."""
+        changed = self.changes()
+        for shard_name, shard in self.shards.items():
+            stale = [name for name in shard if name not in self.used]
+            for name in stale:
+                del shard[name]
+            touched = stale or any(name in changed for name in shard)
+            if self.folder is None or not (touched or not self._file(shard_name).exists()):
+                continue
+            derived = self.derived if shard_name == DERIVED_SHARD else None
+            data = pickle.dumps((VERSION, shard, derived), protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(self._file(shard_name), data)
+
+    def _file(self, shard: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"content-{shard}.pickle"

@@ -372,4 +372,5 @@ def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = Fa
     if loader.problems:
         raise ContentError(loader.problems)
     assert config is not None
-    return index(Archive(config, topics, papers, days, note_map))
+    return index(Archive(config, topics, papers, days, note_map),
+                 cache.derived.setdefault("topics", {}) if cache else None)

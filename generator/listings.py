@@ -11,7 +11,7 @@ from datetime import date
 
 from . import ids
 from .model import Appearance, Archive, OrgListing
-from .topics import assign, compile_rules
+from .topics import Rules, assign, compile_rules
 
 
 def appearances(archive: Archive) -> dict[str, tuple[Appearance, ...]]:
@@ -23,8 +23,13 @@ def appearances(archive: Archive) -> dict[str, tuple[Appearance, ...]]:
     return {pid: tuple(found) for pid, found in seen.items()}
 
 
-def index(archive: Archive) -> Archive:
-    """Fill out appearances, topics, orgs, recent papers and picks."""
+def index(archive: Archive, memo: dict | None = None) -> Archive:
+    """Fill out appearances, topics, orgs, recent papers and picks.
+
+    `memo` (kept by the parse cache between builds) remembers each paper's
+    keyword topics: matching is the costliest step, and a paper whose file
+    did not change, under unchanged rules, keeps its topics.
+    """
     archive.appearances = appearances(archive)
     rules = compile_rules(archive.topics)
     visible = [pid for pid in archive.papers if archive.is_visible(pid)]
@@ -33,9 +38,7 @@ def index(archive: Archive) -> Archive:
     rank = {pid: found[0].rank for pid, found in archive.appearances.items()}
     order = sorted(visible, key=lambda pid: (-first[pid].toordinal(), rank.get(pid, 0), pid))
     archive.recent = tuple(order)
-    archive.paper_topics = {
-        pid: assign(paper, archive.notes.get(pid), rules) for pid, paper in archive.papers.items()
-    }
+    archive.paper_topics = _topics(archive, rules, {} if memo is None else memo)
     by_topic: dict[str, list[str]] = {t.slug: [] for t in archive.topics}
     for pid in order:
         for slug in archive.paper_topics[pid]:
@@ -45,6 +48,27 @@ def index(archive: Archive) -> Archive:
     archive.orgs = _orgs(archive, order)
     archive.picks = tuple(pid for pid in order if (n := archive.notes.get(pid)) and n.pick)
     return archive
+
+
+def _topics(archive: Archive, rules: Rules, memo: dict) -> dict[str, tuple[str, ...]]:
+    """Every paper's topics; `memo` holds (paper, topics) from the last build, reused when
+    the paper is the very object the parse cache gave then and the rules are equal."""
+    if memo.get("rules") != archive.topics:
+        memo.clear()
+    known: dict = memo.get("papers", {})
+    found: dict[str, tuple[str, ...]] = {}
+    kept: dict[str, tuple] = {}
+    for pid, paper in archive.papers.items():
+        note = archive.notes.get(pid)
+        if note is not None and note.topics is not None:
+            found[pid] = assign(paper, note, rules)
+            continue
+        hit = known.get(pid)
+        topics = hit[1] if hit is not None and hit[0] is paper else assign(paper, None, rules)
+        found[pid] = topics
+        kept[pid] = (paper, topics)
+    memo.update(rules=archive.topics, papers=kept)
+    return found
 
 
 def _first_day(archive: Archive, pid: str) -> date:
