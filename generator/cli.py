@@ -72,11 +72,15 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> None:
     from .content import load
+    from .render import Theme, check_templates
 
     paths = ContentPaths(args.root)
     if not paths.content.is_dir():
         raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
     archive = load(paths, strict=True)
+    problems = check_templates(Theme.find(paths.themes_dir, archive.config.theme))
+    if problems:
+        raise ContentError(problems)
     say(args, f"ok: {len(archive.days)} days, {len(archive.papers)} papers, "
               f"{len(archive.notes)} notes, {len(archive.topics)} topics")
 

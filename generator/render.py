@@ -137,6 +137,9 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in _PARAGRAPH_BREAK.split(text) if block.strip()]
 
 
+FILTERS = {"date": format_date, "linkify": linkify, "paragraphs": paragraphs}
+
+
 def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
              assets: dict[str, tuple[str, bytes]]) -> jinja2.Environment:
     """The Jinja environment, compiled once per build and shared by every page."""
@@ -162,9 +165,7 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
         absolute=site_urls.absolute,
         static=static,
     )
-    env.filters["date"] = format_date
-    env.filters["linkify"] = linkify
-    env.filters["paragraphs"] = paragraphs
+    env.filters.update(FILTERS)
     return env
 
 
@@ -200,6 +201,22 @@ def template_closure(env: jinja2.Environment) -> Callable[[str], str]:
         return h.hexdigest()
 
     return digest
+
+
+def check_templates(theme: Theme) -> list[Problem]:
+    """Every template of the theme compiled once: syntax errors with file and line."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs()]),
+        autoescape=True,
+    )
+    env.filters.update(FILTERS)
+    problems = []
+    for name in env.list_templates():
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as err:
+            problems.append(template_problem(err, theme))
+    return problems
 
 
 def template_problem(err: BaseException, theme: Theme) -> Problem:

@@ -205,3 +205,14 @@ def test_hidden_files_and_gitkeep_are_fine(root: Path) -> None:
     write(root / "content" / "papers" / ".gitkeep", "")
     write(root / "content" / ".DS_Store", "x")
     assert problems(root) == []
+
+
+def test_check_finds_template_syntax_errors_in_a_user_theme(root: Path) -> None:
+    write(root / "themes" / "mine" / "templates" / "paper.html",
+          '{% extends "base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    edit("content/site.yaml", "theme: default", "theme: mine")(root)
+    done = cli("check", cwd=root)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "themes/mine/templates/paper.html:3: template syntax: "
+        "Expected an expression, got 'end of statement block'"]
