@@ -57,10 +57,27 @@ class ParseCache:
         known = {name for shard in self.shards.values() for name in shard}
         return self.fresh | (known - self.used)
 
+    @staticmethod
+    def key(path: Path) -> Key:
+        stat = path.stat()
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    def has(self, path: Path) -> bool:
+        """Whether `path` is cached as it is on disk now."""
+        hit = self.shards.get(path.parent.name, {}).get(str(path))
+        try:
+            return hit is not None and hit[0] == self.key(path)
+        except OSError:
+            return False
+
+    def put(self, path: Path, key: Key, value: Any) -> None:
+        """Store a value parsed elsewhere (a worker process) from the file as it was at `key`."""
+        self.shards.setdefault(path.parent.name, {})[str(path)] = (key, value)
+        self.fresh.add(str(path))
+
     def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
         """The parsed value of `path`, parsing only when the file changed."""
-        stat = path.stat()
-        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        key = self.key(path)
         name = str(path)
         self.used.add(name)
         shard = self.shards.setdefault(path.parent.name, {})

@@ -7,6 +7,8 @@ cache keyed by file size and mtime, so a rebuild parses only what changed.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
 from datetime import date
@@ -157,9 +159,10 @@ class Loader:
         out: dict = {}
         if not folder.is_dir():
             return out
-        for path in sorted(folder.iterdir()):
-            if path.suffix != suffix or path.name.startswith("."):
-                continue
+        paths = sorted(p for p in folder.iterdir()
+                       if p.suffix == suffix and not p.name.startswith("."))
+        self._prefetch([p for p in paths if not self.cache.has(p)], make, parse_yaml)
+        for path in paths:
             try:
                 value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml))
             except ContentError as err:
@@ -170,6 +173,26 @@ class Loader:
                 continue
             out[path.stem] = value
         return out
+
+    def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool) -> None:
+        """Parse many new files on every core (a first build of a large archive).
+
+        Workers parse and validate; what they could parse goes into the cache,
+        and anything they could not is parsed again here, where its problems
+        are reported in order.
+        """
+        if len(paths) < PARALLEL_PARSE or (os.cpu_count() or 1) < 2 \
+                or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _PREFETCH.update(loader=self, make=make, parse_yaml=parse_yaml)
+        chunks = [paths[i : i + 500] for i in range(0, len(paths), 500)]
+        try:
+            with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
+                for parsed in pool.imap_unordered(_parse_chunk, chunks):
+                    for path, key, value in parsed:
+                        self.cache.put(path, key, value)
+        finally:
+            _PREFETCH.clear()
 
     def _parse(self, path: Path, make: Callable, parse_yaml: bool) -> Any:
         text = path.read_text(encoding="utf-8")
@@ -327,6 +350,23 @@ class Loader:
             for inner in sorted(path.iterdir()):
                 if not inner.name.startswith(".") and (inner.suffix != suffix or inner.is_dir()):
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
+
+
+PARALLEL_PARSE = 2000  # files; fewer parse faster than a worker pool starts
+_PREFETCH: dict = {}  # what forked parse workers share
+
+
+def _parse_chunk(paths: list[Path]) -> list[tuple[Path, tuple, Any]]:
+    """Parse files in a worker: (path, cache key, value) for those that parsed cleanly."""
+    loader, make, parse_yaml = (_PREFETCH[k] for k in ("loader", "make", "parse_yaml"))
+    out = []
+    for path in paths:
+        try:
+            key = loader.cache.key(path)
+            out.append((path, key, loader._parse(path, make, parse_yaml)))
+        except (ContentError, OSError, UnicodeDecodeError):
+            continue  # parsed again, and reported, by the main process
+    return out
 
 
 def _day_item_problem(item: Any) -> str | None:
