@@ -186,8 +186,10 @@ class Builder:
             clock = now
 
         self.cache.begin()
-        archive = load(self.paths, self.cache)
-        self.pending |= self.cache.changes()
+        try:
+            archive = load(self.paths, self.cache)
+        finally:  # files parsed by a failed load are changes the next build must see
+            self.pending |= self.cache.changes()
         lap("load")
         config = archive.config
         site_urls = urls.Urls(self.base_url or config.base_url)

@@ -352,7 +352,7 @@ class Loader:
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
 
 
-PARALLEL_PARSE = 2000  # files; fewer parse faster than a worker pool starts
+PARALLEL_PARSE = 200  # files; fewer parse faster than a worker pool starts
 _PREFETCH: dict = {}  # what forked parse workers share
 
 

@@ -207,13 +207,9 @@ def _day_ids(path: Path, rel: str) -> list[str] | None:
     A hand-edited file could name anything; an id that is not a safe id
     would become a path, so a broken day file stops the import instead.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = _read_yaml(path, rel)
+    if data is None and not path.exists():
         return None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ContentError([Problem(rel, 0, f"cannot read: {err}")]) from None
-    data = load_text(text, rel)
     papers = data.get("papers") if isinstance(data, dict) else None
     if not isinstance(papers, list):
         raise ContentError([Problem(rel, 1, "a day file needs a papers list; "
@@ -222,7 +218,8 @@ def _day_ids(path: Path, rel: str) -> list[str] | None:
     for index, item in enumerate(papers):
         pid = item.get("id") if isinstance(item, dict) else None
         if not isinstance(pid, str) or not ids.is_safe_id(pid):
-            lines = item_lines(text, "papers")  # the error path only: it parses again
+            text = path.read_text(encoding="utf-8")  # the error path only: it parses again
+            lines = item_lines(text, "papers")
             line = lines[index] if index < len(lines) else 1
             raise ContentError([Problem(rel, line, f"not a valid paper id: {pid!r}; "
                                                    "fix it (paperpress check) and import again")])

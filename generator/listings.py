@@ -6,6 +6,8 @@ listings are lists of paper ids in a fixed order and leave hidden papers out.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
 from datetime import date
 
@@ -50,6 +52,10 @@ def index(archive: Archive, memo: dict | None = None) -> Archive:
     return archive
 
 
+PARALLEL_MATCH = 2000  # papers; fewer match faster than a worker pool starts
+_MATCH: dict = {}  # what forked matching workers share
+
+
 def _topics(archive: Archive, rules: Rules, memo: dict) -> dict[str, tuple[str, ...]]:
     """Every paper's topics; `memo` holds (paper, topics) from the last build, reused when
     the paper is the very object the parse cache gave then and the rules are equal."""
@@ -57,18 +63,44 @@ def _topics(archive: Archive, rules: Rules, memo: dict) -> dict[str, tuple[str, 
         memo.clear()
     known: dict = memo.get("papers", {})
     found: dict[str, tuple[str, ...]] = {}
-    kept: dict[str, tuple] = {}
+    misses: list[str] = []
     for pid, paper in archive.papers.items():
         note = archive.notes.get(pid)
         if note is not None and note.topics is not None:
             found[pid] = assign(paper, note, rules)
             continue
         hit = known.get(pid)
-        topics = hit[1] if hit is not None and hit[0] is paper else assign(paper, None, rules)
-        found[pid] = topics
-        kept[pid] = (paper, topics)
+        if hit is not None and hit[0] is paper:
+            found[pid] = hit[1]
+        else:
+            misses.append(pid)
+    found.update(_match(archive, rules, misses))
+    kept = {pid: (paper, found[pid]) for pid, paper in archive.papers.items()
+            if pid not in archive.notes or archive.notes[pid].topics is None}
     memo.update(rules=archive.topics, papers=kept)
     return found
+
+
+def _match(archive: Archive, rules: Rules, pids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Keyword topics of these papers, on every core when there are many (a first build)."""
+    if len(pids) < PARALLEL_MATCH or (os.cpu_count() or 1) < 2 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
+    _MATCH.update(archive=archive, rules=rules)
+    chunks = [pids[i : i + 1000] for i in range(0, len(pids), 1000)]
+    found: dict[str, tuple[str, ...]] = {}
+    try:
+        with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
+            for part in pool.imap_unordered(_match_chunk, chunks):
+                found.update(part)
+    finally:
+        _MATCH.clear()
+    return found
+
+
+def _match_chunk(pids: list[str]) -> dict[str, tuple[str, ...]]:
+    archive, rules = _MATCH["archive"], _MATCH["rules"]
+    return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
 
 
 def _first_day(archive: Archive, pid: str) -> date:

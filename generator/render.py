@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -88,7 +89,9 @@ def asset_map(theme: Theme) -> dict[str, tuple[str, bytes]]:
     }
 
 
+@lru_cache(maxsize=4096)
 def format_date(value: date | None, style: str = "long") -> str:
+    """`Jan 8, 2026` (or `January 2026`); cached, as listings repeat the same days."""
     if value is None:
         return ""
     if style == "month":
@@ -137,6 +140,19 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in _PARAGRAPH_BREAK.split(text) if block.strip()]
 
 
+def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
+    """`function` remembered per argument: templates ask for the same URLs thousands of times."""
+    found: dict[str, str] = {}
+
+    def remembered(value: str) -> str:
+        result = found.get(value)
+        if result is None:
+            result = found[value] = function(value)
+        return result
+
+    return remembered
+
+
 FILTERS = {"date": format_date, "linkify": linkify, "paragraphs": paragraphs}
 
 
@@ -161,7 +177,7 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
 
     env.globals.update(
         site=archive.config,
-        url=site_urls.path,
+        url=_memo(site_urls.path),
         absolute=site_urls.absolute,
         static=static,
     )

@@ -347,3 +347,37 @@ def test_a_tab_that_connects_late_still_hears_of_the_rebuild(served: Served) -> 
     lines = [response.fp.readline().decode().strip() for _ in range(4)]
     conn.close()
     assert "event: reload" in lines, lines
+
+
+def get_bytes(port: int, path: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    body = conn.getresponse().read()
+    conn.close()
+    return body
+
+
+def test_what_the_server_serves_after_edits_is_a_cold_build(served: Served,
+                                                            tmp_path: Path) -> None:
+    pid = some_paper(served.root, 11)
+    write_note(served.root, pid, "Edited while serving.")
+    served.wait_page(f"/papers/{pid}/", lambda b: "Edited while serving." in b)
+    other = some_paper(served.root, 12)
+    write_note(served.root, other, "---\n", rename=True)
+    write_note(served.root, other, "A second note, saved the way editors do.", rename=True)
+    served.wait_page(f"/papers/{other}/", lambda b: "saved the way editors do" in b)
+    cold = tmp_path / "cold"
+    subprocess.run([sys.executable, "-m", "generator", "--root", str(served.root), "build",
+                    "--out", str(cold), "--base-url", f"http://127.0.0.1:{served.port}/",
+                    "--quiet"], check=True)
+    script = re.compile(rb"<script>\n\(\(\) => \{\n  const source = new EventSource.*?</script>\n",
+                        re.S)
+    files = [p for p in sorted(cold.rglob("*")) if p.is_file()]
+    assert len(files) > 100
+    for path in files:
+        name = path.relative_to(cold).as_posix()
+        url = "/" + name.removesuffix("index.html")
+        served_bytes = get_bytes(served.port, url)
+        if name.endswith(".html"):
+            served_bytes = script.sub(b"", served_bytes)
+        assert served_bytes == path.read_bytes(), name

@@ -1,0 +1,144 @@
+"""Incremental builds: the dependency record picks the pages, and the result is always
+byte for byte the cold build of the same content."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ATTR_TITLE,
+    OVERRIDE_TITLE,
+    SCRIPT_TITLE,
+    TEMPLATE_TITLE,
+    paper_id,
+    tree_bytes,
+)
+
+from generator.build import Builder
+from generator.paths import ContentPaths
+from generator.store import ContentError
+
+BASE = "https://example.org/repo/"
+
+
+def note(root: Path, title: str) -> Path:
+    return root / "content" / "notes" / f"{paper_id(title)}.md"
+
+
+def paper_file(root: Path, title: str) -> Path:
+    return root / "content" / "papers" / f"{paper_id(title)}.yaml"
+
+
+def edit_note_body(root: Path) -> None:
+    path = note(root, ATTR_TITLE)
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more thought.\n", encoding="utf-8")
+
+
+def new_note(root: Path) -> None:
+    note(root, SCRIPT_TITLE).write_text("---\ntags: [fresh]\n---\nA brand new note.\n",
+                                        encoding="utf-8")
+
+
+def delete_pick_note(root: Path) -> None:
+    note(root, ATTR_TITLE).unlink()  # a pick: the home page's picks change shape
+
+
+def delete_plain_note(root: Path) -> None:
+    note(root, SCRIPT_TITLE).unlink()  # made by `new_note` before the first build
+
+
+def retitle_paper(root: Path) -> None:
+    path = paper_file(root, TEMPLATE_TITLE)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("abstract:", "arxiv: '2602.09999'\nabstract:", 1)
+                    .replace("Markup and reasoning", "Markup, reasoning", 1), encoding="utf-8")
+
+
+def toggle_pick(root: Path) -> None:
+    path = note(root, OVERRIDE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\npick: true\n", 1),
+                    encoding="utf-8")
+
+
+def change_note_topics(root: Path) -> None:
+    path = note(root, OVERRIDE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace("[safety]", "[safety, agents]"),
+                    encoding="utf-8")
+
+
+FAST = [edit_note_body, new_note, delete_plain_note, retitle_paper]
+SHAPE = [toggle_pick, change_note_topics, delete_pick_note]
+
+
+def build(root: Path, out: Path) -> tuple[int, int, int]:
+    """A build as the CLI makes it (a new process's view: record and cache from disk)."""
+    result = Builder(ContentPaths(root), out, BASE).run()
+    return result.pages + result.feeds, result.considered, result.rendered
+
+
+@pytest.mark.parametrize("change", FAST + SHAPE, ids=lambda c: c.__name__)
+def test_rebuild_after_a_change_equals_a_cold_build(hostile_root: Path, tmp_path: Path,
+                                                    change: Callable[[Path], None]) -> None:
+    warm = tmp_path / "warm"
+    if change is delete_plain_note:
+        new_note(hostile_root)
+    total, _, _ = build(hostile_root, warm)
+    before = tree_bytes(warm)
+    change(hostile_root)
+    _, considered, rendered = build(hostile_root, warm)
+    after = tree_bytes(warm)
+    shutil.rmtree(hostile_root / ".paperpress-cache")
+    build(hostile_root, tmp_path / "cold")
+    assert after == tree_bytes(tmp_path / "cold")
+    assert after != before
+    assert 0 < rendered <= considered
+    if change in FAST:  # the record named the pages: far fewer than the whole site
+        assert considered < total / 2, (considered, total)
+    else:  # a paper moved between listings: every page was looked at
+        assert considered >= total
+
+
+def test_an_unchanged_rebuild_looks_at_nothing(hostile_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(hostile_root, out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert build(hostile_root, out)[1:] == (0, 0)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_a_note_edit_rewrites_only_the_pages_that_show_its_paper(hostile_root: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(hostile_root, out)
+    mtimes = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+              for p in out.rglob("*") if p.is_file()}
+    edit_note_body(hostile_root)
+    build(hostile_root, out)
+    changed = {p.relative_to(out).as_posix() for p in out.rglob("*")
+               if p.is_file() and p.stat().st_mtime_ns != mtimes.get(p.relative_to(out).as_posix())}
+    pid = paper_id(ATTR_TITLE)
+    assert f"papers/{pid}/index.html" in changed
+    assert changed  # and nothing that cannot show the paper:
+    for name in changed:
+        text = (out / name).read_text(encoding="utf-8")
+        assert pid in text, name
+
+
+def test_a_change_made_with_a_failed_build_is_not_lost(hostile_root: Path,
+                                                       tmp_path: Path) -> None:
+    """One builder (as the dev server keeps): a note edited while another file is broken."""
+    builder = Builder(ContentPaths(hostile_root), tmp_path / "site", BASE, persist=False)
+    builder.run()
+    edit_note_body(hostile_root)
+    broken = paper_file(hostile_root, TEMPLATE_TITLE)
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text("title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        builder.run()
+    broken.write_text(good, encoding="utf-8")
+    builder.run()
+    page = tmp_path / "site" / "papers" / paper_id(ATTR_TITLE) / "index.html"
+    assert "One more thought." in page.read_text(encoding="utf-8")
