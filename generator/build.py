@@ -139,12 +139,19 @@ class Builder:
         self.base_url = base_url
         key = hashlib.sha256(f"{self.out}\0{base_url}".encode()).hexdigest()[:12]
         self.record_file = paths.cache_dir / f"build-{key}.pickle"
-        self.cache = cache or ParseCache(paths.cache_dir)
+        self._cache = cache
         self.progress = progress
         self.persist = persist  # the dev server keeps its record and cache in memory
         self.record: dict | None = None
         self.pending: set[str] = set()  # content files changed since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
+
+    @property
+    def cache(self) -> ParseCache:
+        """The parse cache, read from disk on first use (so `load` is timed with it)."""
+        if self._cache is None:
+            self._cache = ParseCache(self.paths.cache_dir)
+        return self._cache
 
     # -- record -------------------------------------------------------------
     def _load_record(self) -> dict:

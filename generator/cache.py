@@ -48,6 +48,10 @@ class ParseCache:
     def entries(self) -> dict[str, tuple[Key, Any]]:
         return {name: entry for shard in self.shards.values() for name, entry in shard.items()}
 
+    def count(self, folder: str) -> int:
+        """How many files of a content folder the cache holds (changed or not)."""
+        return len(self.shards.get(folder, ()))
+
     def begin(self) -> None:
         """Start a run: `changes()` then tells what changed since the last one."""
         self.used, self.fresh = set(), set()

@@ -161,7 +161,8 @@ class Loader:
             return out
         paths = sorted(p for p in folder.iterdir()
                        if p.suffix == suffix and not p.name.startswith("."))
-        self._prefetch([p for p in paths if not self.cache.has(p)], make, parse_yaml)
+        if len(paths) - self.cache.count(folder.name) >= PARALLEL_PARSE:  # a first build
+            self._prefetch([p for p in paths if not self.cache.has(p)], make, parse_yaml)
         for path in paths:
             try:
                 value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml))
@@ -181,8 +182,7 @@ class Loader:
         and anything they could not is parsed again here, where its problems
         are reported in order.
         """
-        if len(paths) < PARALLEL_PARSE or (os.cpu_count() or 1) < 2 \
-                or "fork" not in multiprocessing.get_all_start_methods():
+        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return
         _PREFETCH.update(loader=self, make=make, parse_yaml=parse_yaml)
         chunks = [paths[i : i + 500] for i in range(0, len(paths), 500)]

@@ -213,6 +213,7 @@ class DevServer:
         self.url = f"http://{shown}:{self.port}/"
         self.builder = Builder(paths, self.out, self.url, ParseCache(None), persist=False)
         self.lock = threading.Lock()
+        self.serving = False
 
     def log(self, message: str) -> None:
         if not self.quiet:
@@ -259,21 +260,21 @@ class DevServer:
                          f"{time.perf_counter() - started:.2f}s")
 
     def run(self, open_browser: bool) -> None:
-        started = time.perf_counter()
-        result = self.rebuild()
-        if result is not None:
-            self.log(f"built {result.pages} pages, {result.feeds} feeds in "
-                     f"{time.perf_counter() - started:.2f}s")
-        watcher = threading.Thread(target=self.watch, name="watch", daemon=True)
-        watcher.start()
-        server = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
-        server.start()
-        self.log(f"serving {self.url} (Ctrl-C to stop)")
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
-        if open_browser and _has_display():
-            webbrowser.open(self.url)
+        """Build, then serve and watch until Ctrl-C (or SIGTERM); always cleans up."""
         try:
+            started = time.perf_counter()
+            result = self.rebuild()
+            if result is not None:
+                self.log(f"built {result.pages} pages, {result.feeds} feeds in "
+                         f"{time.perf_counter() - started:.2f}s")
+            threading.Thread(target=self.watch, name="watch", daemon=True).start()
+            threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+            self.serving = True
+            self.log(f"serving {self.url} (Ctrl-C to stop)")
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+            if open_browser and _has_display():
+                webbrowser.open(self.url)
             while not self.stop.wait(0.5):
                 pass
         finally:
@@ -282,7 +283,8 @@ class DevServer:
     def close(self) -> None:
         self.stop.set()
         self.hub.close()
-        self.httpd.shutdown()
+        if self.serving:  # shutdown() waits for serve_forever, which may never have run
+            self.httpd.shutdown()
         self.httpd.server_close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
