@@ -5,27 +5,33 @@ archive's `.paperpress-cache/` (ignored by git), one file per content folder
 so that saving a note does not rewrite the cache of 100,000 papers. A file
 whose size, mtime or inode changed is parsed afresh; a cache from another
 version is discarded.
+
+Like git's index, an entry is trusted only when the file was last modified
+well before it was parsed: two saves within one tick of the file system's
+clock, of the same size, would otherwise look like one ("racily clean").
 """
 
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .store import write_atomic
 
-VERSION = 3
+VERSION = 4
 DERIVED_SHARD = "papers"  # derived values name parsed papers: pickled with them
 
 Key = tuple[int, int, int]
+RACY_NS = 50_000_000  # a file modified this close to its parse is parsed again
 
 
 class ParseCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self.shards: dict[str, dict[str, tuple[Key, Any]]] = {}
+        self.shards: dict[str, dict[str, tuple[Key, Any, int]]] = {}
         self.derived: dict[str, Any] = {}  # results computed from parsed values
         self.used: set[str] = set()
         self.fresh: set[str] = set()  # parsed afresh since `begin`
@@ -45,7 +51,7 @@ class ParseCache:
                 self.derived = derived
 
     @property
-    def entries(self) -> dict[str, tuple[Key, Any]]:
+    def entries(self) -> dict[str, tuple[Key, Any, int]]:
         return {name: entry for shard in self.shards.values() for name, entry in shard.items()}
 
     def count(self, folder: str) -> int:
@@ -70,13 +76,13 @@ class ParseCache:
         """Whether `path` is cached as it is on disk now."""
         hit = self.shards.get(path.parent.name, {}).get(str(path))
         try:
-            return hit is not None and hit[0] == self.key(path)
+            return hit is not None and _valid(hit, self.key(path))
         except OSError:
             return False
 
-    def put(self, path: Path, key: Key, value: Any) -> None:
+    def put(self, path: Path, key: Key, value: Any, parsed_ns: int) -> None:
         """Store a value parsed elsewhere (a worker process) from the file as it was at `key`."""
-        self.shards.setdefault(path.parent.name, {})[str(path)] = (key, value)
+        self.shards.setdefault(path.parent.name, {})[str(path)] = (key, value, parsed_ns)
         self.fresh.add(str(path))
 
     def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
@@ -86,10 +92,11 @@ class ParseCache:
         self.used.add(name)
         shard = self.shards.setdefault(path.parent.name, {})
         hit = shard.get(name)
-        if hit is not None and hit[0] == key:
+        if hit is not None and _valid(hit, key):
             return hit[1]
+        parsed_ns = time.time_ns()
         value = parse(path)
-        shard[name] = (key, value)
+        shard[name] = (key, value, parsed_ns)
         self.fresh.add(name)
         return value
 
@@ -110,3 +117,8 @@ class ParseCache:
     def _file(self, shard: str) -> Path:
         assert self.folder is not None
         return self.folder / f"content-{shard}.pickle"
+
+
+def _valid(hit: tuple[Key, Any, int], key: Key) -> bool:
+    """The entry is for this very file, and the file was not modified as it was parsed."""
+    return hit[0] == key and key[0] < hit[2] - RACY_NS

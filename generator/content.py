@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -159,8 +160,9 @@ class Loader:
         out: dict = {}
         if not folder.is_dir():
             return out
-        paths = sorted(p for p in folder.iterdir()
-                       if p.suffix == suffix and not p.name.startswith("."))
+        names = sorted(n for n in os.listdir(folder)  # names sort far faster than Paths
+                       if n.endswith(suffix) and not n.startswith("."))
+        paths = [folder / n for n in names]
         if len(paths) - self.cache.count(folder.name) >= PARALLEL_PARSE:  # a first build
             self._prefetch([p for p in paths if not self.cache.has(p)], make, parse_yaml)
         for path in paths:
@@ -189,8 +191,8 @@ class Loader:
         try:
             with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
                 for parsed in pool.imap_unordered(_parse_chunk, chunks):
-                    for path, key, value in parsed:
-                        self.cache.put(path, key, value)
+                    for path, key, value, parsed_ns in parsed:
+                        self.cache.put(path, key, value, parsed_ns)
         finally:
             _PREFETCH.clear()
 
@@ -352,18 +354,18 @@ class Loader:
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
 
 
-PARALLEL_PARSE = 200  # files; fewer parse faster than a worker pool starts
+PARALLEL_PARSE = 1000  # files; fewer parse faster than a worker pool starts
 _PREFETCH: dict = {}  # what forked parse workers share
 
 
-def _parse_chunk(paths: list[Path]) -> list[tuple[Path, tuple, Any]]:
+def _parse_chunk(paths: list[Path]) -> list[tuple[Path, tuple, Any, int]]:
     """Parse files in a worker: (path, cache key, value) for those that parsed cleanly."""
     loader, make, parse_yaml = (_PREFETCH[k] for k in ("loader", "make", "parse_yaml"))
     out = []
     for path in paths:
         try:
-            key = loader.cache.key(path)
-            out.append((path, key, loader._parse(path, make, parse_yaml)))
+            key, parsed_ns = loader.cache.key(path), time.time_ns()
+            out.append((path, key, loader._parse(path, make, parse_yaml), parsed_ns))
         except (ContentError, OSError, UnicodeDecodeError):
             continue  # parsed again, and reported, by the main process
     return out

@@ -262,12 +262,13 @@ class DevServer:
     def run(self, open_browser: bool) -> None:
         """Build, then serve and watch until Ctrl-C (or SIGTERM); always cleans up."""
         try:
+            # watch first: a save made while the first build runs is then never missed
+            threading.Thread(target=self.watch, name="watch", daemon=True).start()
             started = time.perf_counter()
             result = self.rebuild()
             if result is not None:
                 self.log(f"built {result.pages} pages, {result.feeds} feeds in "
                          f"{time.perf_counter() - started:.2f}s")
-            threading.Thread(target=self.watch, name="watch", daemon=True).start()
             threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
             self.serving = True
             self.log(f"serving {self.url} (Ctrl-C to stop)")

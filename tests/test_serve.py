@@ -75,7 +75,9 @@ class Served:
             seen["body"] = self.get(path)[1]
             return predicate(seen["body"])
 
-        assert self.wait_for(check, timeout), f"{path} never matched; last body:\n{seen['body']}"
+        assert self.wait_for(check, timeout), (
+            f"{path} never matched; server said {self.out} {self.err}; "
+            f"last body:\n{seen['body']}")
         return seen["body"]
 
     def stop(self) -> int:
