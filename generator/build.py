@@ -421,11 +421,31 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
 
+def check_output_folder(paths: ContentPaths, out: Path) -> None:
+    """Refuse an output folder a build would damage: a build replaces the folder whole.
+
+    Not the archive itself or a folder holding it, nothing inside content/,
+    themes/ or the cache, and no existing folder with other files in it
+    (a site built before has its `.nojekyll`).
+    """
+    root = paths.root.resolve()
+    protected = [paths.content.resolve(), paths.themes_dir.resolve(),
+                 paths.cache_dir.resolve()]
+    bad = out == root or root.is_relative_to(out) or any(
+        out == p or out.is_relative_to(p) for p in protected)
+    if not bad and out.is_dir() and any(out.iterdir()):
+        bad = not (out / ".nojekyll").exists()
+    if bad:
+        raise ContentError([Problem(str(out), 0, "not a folder a build may replace: choose a "
+                                    "new or empty folder, or one built by paperpress before")])
+
+
 def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
           quiet: bool = False, verbose: bool = False) -> str:
     """`paperpress build`: one build, its summary line (and phase timings when verbose)."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ContentError([Problem("--base-url", 0, "must be an absolute http(s) URL")])
+    check_output_folder(paths, (out or paths.root / "site").resolve())
     result = Builder(paths, out, base_url, progress=not quiet).run()
     text = result.summary()
     if verbose:
