@@ -49,7 +49,6 @@ class Result:
     written: int = 0  # files whose bytes changed
     removed: int = 0
     phases: dict[str, float] = field(default_factory=dict)
-    changed: list[str] = field(default_factory=list)
     considered: int = 0  # pages whose context was built and fingerprinted
 
     @property
@@ -223,7 +222,7 @@ class Builder:
             record = self._record(pages, outcomes, previous, templates, salt, signatures, old)
             self._stage_assets(assets, record, staging)
             digests = {index: digest for index, _, digest in outcomes if digest is not None}
-            self._commit(pages, sorted(digests), digests, record, staging, result)
+            self._commit(pages, digests, record, staging, result)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         if record != self.record:
@@ -360,8 +359,8 @@ class Builder:
             target.write_bytes(data)
         record["assets"] = sorted(location for location, _ in assets.values())
 
-    def _commit(self, pages: list[Page], dirty: list[int], digests: dict[int, bytes],
-                record: dict, staging: Path, result: Result) -> None:
+    def _commit(self, pages: list[Page], digests: dict[int, bytes], record: dict,
+                staging: Path, result: Result) -> None:
         """Put the staged files in place; unchanged bytes are not rewritten, stale files go."""
         wanted = {p.output for p in pages} | set(record["assets"])
         previous = record.pop("outputs", None)
@@ -370,10 +369,10 @@ class Builder:
         for index, digest in digests.items():
             content[pages[index].output] = digest
         record["content"], record["outputs"] = content, sorted(wanted)
-        if len(dirty) == len(pages) or not self.out.is_dir():
+        if len(digests) == len(pages) or not self.out.is_dir():
             self._swap(staging, result, len(wanted))
             return
-        staged = [(pages[i].output, digests[i]) for i in dirty]
+        staged = [(pages[i].output, digest) for i, digest in sorted(digests.items())]
         staged += [(name, b"") for name in record["assets"]]
         for name, digest in staged:
             target = self.out / name
@@ -384,14 +383,12 @@ class Builder:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
             result.written += 1
-            result.changed.append(name)
         candidates = previous if previous is not None else _all_files(self.out)
         for name in sorted(set(candidates) - wanted):
             target = self.out / name
             if target.is_file() or target.is_symlink():
                 target.unlink()
                 result.removed += 1
-                result.changed.append(name)
                 _prune(target.parent, self.out)
 
     def _swap(self, staging: Path, result: Result, count: int) -> None:
@@ -403,7 +400,6 @@ class Builder:
         os.replace(staging, self.out)
         shutil.rmtree(old, ignore_errors=True)
         result.written = count
-        result.changed.append("*")
 
 
 def _all_files(root: Path) -> list[str]:
