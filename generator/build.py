@@ -14,11 +14,9 @@ import copyreg
 import gc
 import hashlib
 import io
-import multiprocessing
 import os
 import pickle
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, urls
+from . import __version__, parallel, urls
 from .cache import ParseCache
 from .content import load
 from .ids import org_path_slug
@@ -38,7 +36,7 @@ from .render import Theme, asset_map, make_env, render_page, template_closure, t
 from .store import ContentError, Problem, write_atomic
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 @dataclass
@@ -209,7 +207,8 @@ class Builder:
         old = self._load_record()
         if old.get("salt") != salt:
             old = {}
-        candidates, signatures = self._candidates(pages, archive, old, templates)
+        planned = {page.output for page in pages}
+        candidates, signatures = self._candidates(pages, planned, archive, old, templates)
         lap("plan")
         staging = self.out.parent / f".{self.out.name}.staging"
         shutil.rmtree(staging, ignore_errors=True)
@@ -219,10 +218,11 @@ class Builder:
             outcomes = self._process(candidates, pages, previous, templates, env, archive,
                                      site_urls, theme, staging)
             lap("render")
-            record = self._record(pages, outcomes, previous, templates, salt, signatures, old)
-            self._stage_assets(assets, record, staging)
+            record = self._record(pages, planned, outcomes, previous, templates, salt,
+                                  signatures)
+            record["assets"] = self._stage_assets(assets, staging)
             digests = {index: digest for index, _, digest in outcomes if digest is not None}
-            self._commit(pages, digests, record, staging, result)
+            self._commit(pages, digests, record, old, staging, result)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         if record != self.record:
@@ -244,9 +244,7 @@ class Builder:
         if self._env is None or self._env[0] != key:
             env = make_env(theme, archive, site_urls, assets)
             self._env = (key, env, template_closure(env))
-        env = self._env[1]
-        env.globals["site"] = archive.config
-        return env, self._env[2]
+        return self._env[1], self._env[2]
 
     @staticmethod
     def _template_digests(pages: list[Page], closure: Callable[[str], str]) -> dict:
@@ -284,7 +282,7 @@ class Builder:
             ids.add(path.stem)
         return ids
 
-    def _candidates(self, pages: list[Page], archive: Archive, old: dict,
+    def _candidates(self, pages: list[Page], planned: set[str], archive: Archive, old: dict,
                     templates: dict) -> tuple[list[int], dict[str, tuple]]:
         """The pages to look at, and every paper's signature for the next build.
 
@@ -302,7 +300,7 @@ class Builder:
                 if pid in archive.papers:
                     signatures[pid] = self._signature(archive, pid)
             same_shape = all(recorded.get(pid) == signatures.get(pid) for pid in changed)
-            if same_shape and {p.output for p in pages} == old.get("planned"):
+            if same_shape and planned == old.get("planned"):
                 found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
                 return sorted(found), signatures
         signatures = {pid: self._signature(archive, pid) for pid in archive.papers}
@@ -317,33 +315,25 @@ class Builder:
         bar = Progress("rendering", len(candidates), not self.progress)
         outcomes: list[Outcome] = []
         try:
-            chunks = [candidates[i : i + 100] for i in range(0, len(candidates), 100)]
-            if len(candidates) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1 and _can_fork():
-                ctx = multiprocessing.get_context("fork")
-                with ctx.Pool(min(os.cpu_count() or 2, 4)) as pool:
-                    for done in pool.imap_unordered(_work, chunks):
-                        self._collect(done, outcomes, bar)
-            else:
-                for chunk in chunks:
-                    self._collect(_work(chunk), outcomes, bar)
+            parallel.run(_work, parallel.chunks(candidates, 100),
+                         lambda done: self._collect(done, outcomes, bar),
+                         parallel=len(candidates) >= PARALLEL_MIN)
         finally:
             bar.close()
             _JOB.clear()
         return outcomes
 
     @staticmethod
-    def _record(pages: list[Page], outcomes: list[Outcome], previous: dict, templates: dict,
-                salt: bytes, signatures: dict, old: dict) -> dict:
-        """The next build's record: fingerprints of every planned page, kept where unvisited."""
-        planned = {page.output for page in pages}
+    def _record(pages: list[Page], planned: set[str], outcomes: list[Outcome], previous: dict,
+                templates: dict, salt: bytes, signatures: dict) -> dict:
+        """The next build's record: fingerprints of every planned page, kept where unvisited.
+        `_commit` adds the digests of the files in place."""
         entries = {name: entry for name, entry in previous.items() if name in planned}
         for index, fingerprint, _ in outcomes:
             page = pages[index]
             entries[page.output] = (fingerprint, templates[page.template])
         return {"version": RECORD_VERSION, "salt": salt, "templates": templates,
-                "pages": entries, "planned": planned, "signatures": signatures,
-                "outputs": old.get("outputs"),
-                "content": old.get("content") if previous else None}
+                "pages": entries, "planned": planned, "signatures": signatures}
 
     @staticmethod
     def _collect(done: list[Outcome] | Problem, outcomes: list[Outcome], bar: Progress) -> None:
@@ -352,23 +342,25 @@ class Builder:
         outcomes.extend(done)
         bar.advance(len(done))
 
-    def _stage_assets(self, assets: dict, record: dict, staging: Path) -> None:
+    @staticmethod
+    def _stage_assets(assets: dict, staging: Path) -> list[str]:
+        """Write the theme's assets beside the pages; their output locations."""
         for location, data in assets.values():
             target = staging / location
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        record["assets"] = sorted(location for location, _ in assets.values())
+        return sorted(location for location, _ in assets.values())
 
-    def _commit(self, pages: list[Page], digests: dict[int, bytes], record: dict,
+    def _commit(self, pages: list[Page], digests: dict[int, bytes], record: dict, old: dict,
                 staging: Path, result: Result) -> None:
         """Put the staged files in place; unchanged bytes are not rewritten, stale files go."""
-        wanted = {p.output for p in pages} | set(record["assets"])
-        previous = record.pop("outputs", None)
-        known: dict[str, bytes] = record.pop("content", None) or {}
+        wanted = record["planned"] | set(record["assets"])
+        previous = old["planned"] | set(old["assets"]) if "assets" in old else None
+        known: dict[str, bytes] = old.get("content", {})
         content = {name: digest for name, digest in known.items() if name in wanted}
         for index, digest in digests.items():
             content[pages[index].output] = digest
-        record["content"], record["outputs"] = content, sorted(wanted)
+        record["content"] = content
         if len(digests) == len(pages) or not self.out.is_dir():
             self._swap(staging, result, len(wanted))
             return
@@ -411,10 +403,6 @@ def _prune(folder: Path, top: Path) -> None:
     while folder != top and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
 
 def check_output_folder(paths: ContentPaths, out: Path) -> None:

@@ -7,7 +7,6 @@ cache keyed by file size and mtime, so a rebuild parses only what changed.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import time
@@ -17,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import ids, notes
+from . import ids, notes, parallel
 from .cache import ParseCache
 from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
 from .paths import ContentPaths
@@ -184,15 +183,16 @@ class Loader:
         and anything they could not is parsed again here, where its problems
         are reported in order.
         """
-        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if not parallel.can_fork():
             return
         _PREFETCH.update(loader=self, make=make, parse_yaml=parse_yaml)
-        chunks = [paths[i : i + 500] for i in range(0, len(paths), 500)]
+
+        def store(parsed: list[tuple[Path, tuple, Any, int]]) -> None:
+            for path, key, value, parsed_ns in parsed:
+                self.cache.put(path, key, value, parsed_ns)
+
         try:
-            with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
-                for parsed in pool.imap_unordered(_parse_chunk, chunks):
-                    for path, key, value, parsed_ns in parsed:
-                        self.cache.put(path, key, value, parsed_ns)
+            parallel.run(_parse_chunk, parallel.chunks(paths, 500), store)
         finally:
             _PREFETCH.clear()
 

@@ -6,12 +6,10 @@ listings are lists of paper ids in a fixed order and leave hidden papers out.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections import defaultdict
 from datetime import date
 
-from . import ids
+from . import ids, parallel
 from .model import Appearance, Archive, OrgListing
 from .topics import Rules, assign, compile_rules
 
@@ -83,16 +81,12 @@ def _topics(archive: Archive, rules: Rules, memo: dict) -> dict[str, tuple[str, 
 
 def _match(archive: Archive, rules: Rules, pids: list[str]) -> dict[str, tuple[str, ...]]:
     """Keyword topics of these papers, on every core when there are many (a first build)."""
-    if len(pids) < PARALLEL_MATCH or (os.cpu_count() or 1) < 2 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if len(pids) < PARALLEL_MATCH or not parallel.can_fork():
         return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
     _MATCH.update(archive=archive, rules=rules)
-    chunks = [pids[i : i + 1000] for i in range(0, len(pids), 1000)]
     found: dict[str, tuple[str, ...]] = {}
     try:
-        with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
-            for part in pool.imap_unordered(_match_chunk, chunks):
-                found.update(part)
+        parallel.run(_match_chunk, parallel.chunks(pids, 1000), found.update)
     finally:
         _MATCH.clear()
     return found
