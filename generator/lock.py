@@ -38,10 +38,12 @@ def wait_seconds() -> float:
 
 
 @contextlib.contextmanager
-def exclusive(lock_file: Path, what: str, wait: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_file` for the block; refuse after `wait` seconds.
+def hold(lock_file: Path, what: str, shared: bool = False,
+         wait: float | None = None) -> Iterator[None]:
+    """Hold a lock on `lock_file` for the block; refuse after `wait` seconds.
 
-    `what` names the guarded thing in the refusal ("the archive in X").
+    Exclusive by default; `shared` lets readers (builds) run side by side while
+    keeping writers (imports) out. `what` names the guarded thing in the refusal.
     """
     if fcntl is None:  # pragma: no cover
         yield
@@ -52,7 +54,7 @@ def exclusive(lock_file: Path, what: str, wait: float | None = None) -> Iterator
         deadline = time.monotonic() + (wait_seconds() if wait is None else wait)
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -65,9 +67,10 @@ def exclusive(lock_file: Path, what: str, wait: float | None = None) -> Iterator
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def archive_lock(cache_dir: Path) -> contextlib.AbstractContextManager[None]:
-    """The archive's lock: import, note and the build's cache writes take it."""
-    return exclusive(cache_dir / "archive.lock", f"the archive in {cache_dir.parent}")
+def archive_lock(cache_dir: Path, shared: bool = False) -> contextlib.AbstractContextManager[None]:
+    """The archive's lock: import and note take it alone; a build reads under a shared
+    hold (never a half-applied import) and writes its caches under the exclusive one."""
+    return hold(cache_dir / "archive.lock", f"the archive in {cache_dir.parent}", shared)
 
 
 def output_lock(cache_dir: Path, out: Path) -> contextlib.AbstractContextManager[None]:
@@ -75,4 +78,4 @@ def output_lock(cache_dir: Path, out: Path) -> contextlib.AbstractContextManager
     take turns. Kept in the archive's cache folder, named by the output's path, so no
     stray file appears beside the site."""
     key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
-    return exclusive(cache_dir / f"out-{key}.lock", f"the output folder {out}")
+    return hold(cache_dir / f"out-{key}.lock", f"the output folder {out}")
