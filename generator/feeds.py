@@ -1,4 +1,8 @@
-"""RSS 2.0 and Atom feeds: the root, every topic and every organization.
+"""RSS 2.0 and Atom feeds, each made from its planned page's context alone.
+
+The plan (`pages.Planner.feed_pages`) decides which feeds exist, their titles
+and which papers each lists; this module only turns one such context into
+bytes, so what an incremental build fingerprints is exactly what is rendered.
 
 feedgen builds the XML and lxml escapes every text, so titles, abstracts and
 notes reach readers as text whatever they contain. Two things are ours to
@@ -12,20 +16,18 @@ guarantee, because feedgen would not:
   (most C0 controls, lone surrogates, U+FFFE/U+FFFF); scraped text may
   contain them, so they are removed before anything reaches feedgen.
 
-Pure: no file I/O. `feed_xml` makes one feed, `feeds_for` every feed of a
-site. An item's HTML is rendered once per paper and archive and shared by
-every feed that lists the paper (RSS and Atom, root, topic, organization).
+Pure: no file I/O. An item's HTML is rendered once per paper and shared by
+every feed that lists it (RSS and Atom, root, topic, organization).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from itertools import islice
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from feedgen.entry import FeedEntry
@@ -33,14 +35,14 @@ from feedgen.feed import FeedGenerator
 
 from . import notes
 from . import urls as locations
-from .model import Archive, Note, Paper
+from .model import Note, Paper, SiteConfig
 from .urls import Urls
 
-KINDS = ("rss", "atom")
-MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+if TYPE_CHECKING:
+    from .pages import FeedItem
+
 GENERATOR = "paperpress"
 EPOCH = date(1970, 1, 1)
-TITLE_SEPARATOR = " — "
 
 # Everything outside XML 1.0's Char production: C0 controls but tab, LF and
 # CR; surrogates (only ever lone ones in a str); U+FFFE and U+FFFF.
@@ -65,87 +67,45 @@ class _Item:
     content: str
 
 
-# Per archive (by identity, dropped when the archive is freed): paper id to item.
-_ITEMS: dict[int, dict[str, _Item]] = {}
+# Rendered items by (base URL, paper id), reused while the paper, note and day are the same.
+_ITEMS: dict[tuple[str, str], _Item] = {}
 
 
-def feed_xml(kind: str, archive: Archive, paper_ids: Sequence[str], *, listing: str,
-             title: str, description: str, urls: Urls) -> bytes:
-    """One feed of `kind` ('rss' or 'atom') for the page at `listing`.
-
-    `paper_ids` is the listing, newest first; only its first
-    `config.feed_size` visible papers are looked at, so a feed costs the same
-    whatever the size of the archive.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"feed kind must be 'rss' or 'atom', not {kind!r}")
-    items = [(pid, _item(archive, pid, urls)) for pid in _capped(archive, paper_ids)]
-    gen = _channel(kind, archive, listing, title, description, urls)
-    gen.updated(_midnight(max((item.day for _, item in items), default=EPOCH)))
-    for pid, item in items:
-        gen.add_entry(_entry(item, urls.absolute(locations.paper(pid))), order="append")
+def feed_xml(context: dict[str, Any], urls: Urls) -> bytes:
+    """One feed from its planned context: `feed` (a kind of `urls.FEED_KINDS`), `listing`,
+    `title`, `description`, `items` (FeedItems, newest first) and `site`."""
+    kind = context["feed"]
+    if kind not in locations.FEED_KINDS:
+        raise ValueError(f"feed kind must be one of {sorted(locations.FEED_KINDS)}, not {kind!r}")
+    items: Sequence[FeedItem] = context["items"]
+    gen = _channel(kind, context["site"], context["listing"], context["title"],
+                   context["description"], urls)
+    gen.updated(_midnight(max((item.day for item in items), default=EPOCH)))
+    for item in items:
+        gen.add_entry(_entry(_item(item, urls), urls.absolute(locations.paper(item.id))),
+                      order="append")
     if kind == "rss":
         return gen.rss_str(pretty=True)
     return gen.atom_str(pretty=True)
 
 
-def feeds_for(archive: Archive, urls: Urls) -> list[tuple[str, bytes]]:
-    """Every feed of the site as (output path, bytes): root, topics, then organizations."""
-    out: list[tuple[str, bytes]] = []
-    for listing, title, description, ids in _listings(archive):
-        for kind in KINDS:
-            data = feed_xml(kind, archive, ids, listing=listing, title=title,
-                            description=description, urls=urls)
-            out.append((locations.feed(listing, kind), data))
-    return out
-
-
-def _listings(archive: Archive) -> Iterator[tuple[str, str, str, Sequence[str]]]:
-    """(location, title, description, paper ids) of every page that has feeds."""
-    config = archive.config
-    yield locations.home(), config.title, config.description, archive.recent
-    for topic in archive.topics:
-        yield (locations.topic(topic.slug), config.title + TITLE_SEPARATOR + topic.name,
-               topic.description or f"Papers on {topic.name}.",
-               archive.topic_papers.get(topic.slug, ()))
-    for key, org in archive.orgs.items():
-        yield (locations.org(key), config.title + TITLE_SEPARATOR + org.name,
-               f"Papers from {org.name}.", org.paper_ids)
-
-
-def _capped(archive: Archive, paper_ids: Sequence[str]) -> Iterator[str]:
-    """The first `feed_size` ids that name a visible paper, once each, in the given order.
-
-    Listings already leave hidden papers out; this guard only costs the ids
-    it skips, never a pass over the whole listing.
-    """
-    seen: set[str] = set()
-
-    def usable(pid: str) -> bool:
-        fresh = pid not in seen
-        seen.add(pid)
-        return fresh and pid in archive.papers and archive.is_visible(pid)
-
-    return islice(filter(usable, paper_ids), max(archive.config.feed_size, 0))
-
-
-def _channel(kind: str, archive: Archive, listing: str, title: str, description: str,
+def _channel(kind: str, site: SiteConfig, listing: str, title: str, description: str,
              urls: Urls) -> FeedGenerator:
     """The feed-level elements, with no build time and no feedgen version in them."""
     page = urls.absolute(listing)
     own = urls.absolute(locations.feed(listing, kind))
-    site = xml_text(archive.config.title) or page
-    name = xml_text(title) or site
+    site_name = xml_text(site.title) or page
+    name = xml_text(title) or site_name
     gen = FeedGenerator()
     gen.id(own)
     gen.title(name)
     gen.description(_channel_description(kind, xml_text(description) or name))
-    gen.author({"name": site})
+    gen.author({"name": site_name})
     # feedgen takes RSS's <link> from the last link added: the page, not the feed
-    gen.link(href=own, rel="self", type=MIME[kind])
+    gen.link(href=own, rel="self", type=locations.feed_mime(kind))
     gen.link(href=page, rel="alternate", type="text/html")
     gen.generator(GENERATOR)
-    if language := xml_text(archive.config.language).strip():
+    if language := xml_text(site.language).strip():
         gen.language(language)
     return gen
 
@@ -172,33 +132,21 @@ def _entry(item: _Item, url: str) -> FeedEntry:
     return entry
 
 
-def _item(archive: Archive, pid: str, urls: Urls) -> _Item:
-    """The paper's item text, rendered once per archive unless the paper or note changed."""
-    paper, note = archive.papers[pid], archive.notes.get(pid)
-    day = _first_day(archive, pid)
-    cache = _cache_of(archive)
-    found = cache.get(pid)
-    if found is None or not (_same(found.paper, paper) and _same(found.note, note)
-                             and found.day == day):
-        title = xml_text(paper.title).strip() or pid
-        content = _content(paper, note, urls.absolute(locations.paper(pid)))
-        found = cache[pid] = _Item(paper, note, day, title, xml_text(content))
+def _item(item: FeedItem, urls: Urls) -> _Item:
+    """The paper's item text, rendered once unless the paper, note or day changed."""
+    key = (urls.base_url, item.id)
+    found = _ITEMS.get(key)
+    if found is None or not (_same(found.paper, item.paper) and _same(found.note, item.note)
+                             and found.day == item.day):
+        title = xml_text(item.paper.title).strip() or item.id
+        content = _content(item.paper, item.note, urls.absolute(locations.paper(item.id)))
+        found = _ITEMS[key] = _Item(item.paper, item.note, item.day, title, xml_text(content))
     return found
 
 
 def _same(old: object, new: object) -> bool:
-    """Identity first: within one archive the objects are the same, and that check is free."""
+    """Identity first: within one build the objects are the same, and that check is free."""
     return old is new or old == new
-
-
-def _cache_of(archive: Archive) -> dict[str, _Item]:
-    """This archive's items; forgotten when the archive is, so ids are never reused stale."""
-    key = id(archive)
-    cache = _ITEMS.get(key)
-    if cache is None:
-        cache = _ITEMS[key] = {}
-        weakref.finalize(archive, _ITEMS.pop, key, None)
-    return cache
 
 
 def _content(paper: Paper, note: Note | None, page: str) -> str:
@@ -230,12 +178,6 @@ def _byline(paper: Paper) -> str:
     if paper.authors:
         return f"{paper.authors} author" + ("" if paper.authors == 1 else "s")
     return ""
-
-
-def _first_day(archive: Archive, pid: str) -> date:
-    """The day a paper first appeared: its date in every feed, whatever it was published."""
-    found = archive.appearances.get(pid)
-    return found[0].day if found else archive.papers[pid].first_seen
 
 
 def _midnight(day: date) -> datetime:

@@ -33,7 +33,7 @@ def index(archive: Archive, memo: dict | None = None) -> Archive:
     archive.appearances = appearances(archive)
     rules = compile_rules(archive.topics)
     visible = [pid for pid in archive.papers if archive.is_visible(pid)]
-    first = {pid: _first_day(archive, pid) for pid in archive.papers}
+    first = {pid: archive.first_day(pid) for pid in archive.papers}
     # newest first appearance first; within a day by rank; then by id
     rank = {pid: found[0].rank for pid, found in archive.appearances.items()}
     order = sorted(visible, key=lambda pid: (-first[pid].toordinal(), rank.get(pid, 0), pid))
@@ -95,11 +95,6 @@ def _match(archive: Archive, rules: Rules, pids: list[str]) -> dict[str, tuple[s
 def _match_chunk(pids: list[str]) -> dict[str, tuple[str, ...]]:
     archive, rules = _MATCH["archive"], _MATCH["rules"]
     return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
-
-
-def _first_day(archive: Archive, pid: str) -> date:
-    found = archive.appearances.get(pid)
-    return found[0].day if found else archive.papers[pid].first_seen
 
 
 def _orgs(archive: Archive, order: list[str]) -> dict[str, OrgListing]:

@@ -127,7 +127,10 @@ class Archive:
         return not (note and note.hidden)
 
     def first_day(self, paper_id: str) -> date:
-        return self.appearances[paper_id][0].day
+        """The day a paper first appeared (its date in every feed); for a paper no day
+        lists, the first day its file records."""
+        found = self.appearances.get(paper_id)
+        return found[0].day if found else self.papers[paper_id].first_seen
 
 
 def fast_pickle(*classes: type) -> None:

@@ -19,10 +19,14 @@ from urllib.parse import urlsplit
 
 from . import notes, urls
 from .ids import org_path_slug
-from .model import Archive, Paper, SiteConfig, Topic
+from .model import Archive, Note, Paper, SiteConfig, Topic
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
-FEED_TITLE_SEPARATOR = " — "  # "Site — Topic", as feeds.TITLE_SEPARATOR
+FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing"
+# What a listing says it holds, where its topic or organization gives no description:
+# its page and its feeds read these same words.
+LABELS = {"rss": "RSS", "atom": "Atom"}
+DESCRIPTIONS = {"topic": "Papers on {name}.", "org": "Research papers from {name}."}
 ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 
 
@@ -81,11 +85,21 @@ class Pager:
 class FeedLink:
     title: str
     location: str
-    kind: str  # 'rss' or 'atom'
+    kind: str  # a key of urls.FEED_KINDS
 
     @property
     def mime(self) -> str:
-        return "application/rss+xml" if self.kind == "rss" else "application/atom+xml"
+        return urls.feed_mime(self.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A paper as a feed lists it: everything its item's bytes depend on."""
+
+    id: str
+    paper: Paper
+    note: Note | None
+    day: date  # the day it first appeared: the item's date
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +170,7 @@ class Planner:
             org_location=org_location,
             authors=paper.authors,
             published=paper.published,
-            first_day=archive.first_day(pid) if listed else paper.first_seen,
+            first_day=archive.first_day(pid),
             first_day_location=first_day_location,
             topics=topics,
             excerpt=notes.excerpt(note.body) if note and note.body else "",
@@ -183,9 +197,9 @@ class Planner:
     def _feed_links(self, title: str, listing: str) -> tuple[FeedLink, ...]:
         found = self._feeds.get((title, listing))
         if found is None:
-            found = self._feeds[(title, listing)] = (
-                FeedLink(f"{title} (RSS)", urls.feed(listing, "rss"), "rss"),
-                FeedLink(f"{title} (Atom)", urls.feed(listing, "atom"), "atom"),
+            found = self._feeds[(title, listing)] = tuple(
+                FeedLink(f"{title} ({LABELS[kind]})", urls.feed(listing, kind), kind)
+                for kind in urls.FEED_KINDS
             )
         return found
 
@@ -333,7 +347,7 @@ class Planner:
 
     def _topic_context(self, topic: Topic, count: int) -> dict:
         feeds = self._feed_links(topic.name, urls.topic(topic.slug))
-        context = self._base(topic.name, topic.description or f"Papers on {topic.name}.", feeds)
+        context = self._base(*_topic_text(topic), feeds)
         context.update(topic=topic, count=count)
         return context
 
@@ -355,7 +369,7 @@ class Planner:
     def _org_context(self, key: str) -> dict:
         org = self.archive.orgs[key]
         feeds = self._feed_links(org.name, urls.org(key))
-        context = self._base(org.name, f"Research papers from {org.name}.", feeds)
+        context = self._base(*_org_text(org.name), feeds)
         context.update(org_name=org.name, count=len(org.paper_ids))
         return context
 
@@ -394,39 +408,57 @@ class Planner:
         return feeds
 
     def feed_pages(self) -> Iterator[Page]:
-        """RSS and Atom for the root, every topic and every organization.
-
-        Titles and descriptions read as the topic and organization pages do:
-        "Site — Topic", the topic's description, "Papers from Org.".
-        """
+        """Every feed of the root, each topic and each organization; titled as their
+        pages are ("Site — Topic") and described in the same words."""
         archive = self.archive
-        size = archive.config.feed_size
         site = archive.config.title
-        listings = [("", site, archive.config.description, archive.recent)]
-        listings += [
-            (urls.topic(t.slug), f"{site}{FEED_TITLE_SEPARATOR}{t.name}",
-             t.description or f"Papers on {t.name}.", archive.topic_papers.get(t.slug, ()))
-            for t in archive.topics
-        ]
-        listings += [
-            (urls.org(key), f"{site}{FEED_TITLE_SEPARATOR}{org.name}",
-             f"Papers from {org.name}.", org.paper_ids)
-            for key, org in archive.orgs.items()
-        ]
+        listings = [(urls.home(), site, archive.config.description, archive.recent)]
+        for topic in archive.topics:
+            title, description = _topic_text(topic)
+            listings.append((urls.topic(topic.slug), f"{site}{FEED_TITLE_SEPARATOR}{title}",
+                             description, archive.topic_papers.get(topic.slug, ())))
+        for key, org in archive.orgs.items():
+            title, description = _org_text(org.name)
+            listings.append((urls.org(key), f"{site}{FEED_TITLE_SEPARATOR}{title}",
+                             description, org.paper_ids))
         for listing, title, description, ids in listings:
-            capped = tuple(ids[:size])
-            for kind in ("rss", "atom"):
+            capped = self.feed_ids(ids)
+            for kind in urls.FEED_KINDS:
                 head = {"feed": kind, "listing": listing, "title": title,
-                        "description": description, "ids": capped}
-                yield Page(urls.feed(listing, kind), None, partial(self._feed_context, head),
-                           "feed", deps=capped)
+                        "description": description}
+                yield Page(urls.feed(listing, kind), None, partial(self._feed_context, head,
+                                                                    capped), "feed", deps=capped)
 
-    def _feed_context(self, head: dict) -> dict:
-        """What a feed's bytes depend on: its papers, their notes and first days."""
+    def feed_ids(self, ids: Sequence[str]) -> tuple[str, ...]:
+        """The first `feed_size` visible papers of a listing, once each, in its order.
+
+        Listings already leave hidden papers out; this guard only costs the ids
+        it skips, never a pass over the whole listing.
+        """
+        archive, size = self.archive, max(self.archive.config.feed_size, 0)
+        out: dict[str, None] = {}
+        for pid in ids:
+            if len(out) >= size:
+                break
+            if pid in archive.papers and archive.is_visible(pid):
+                out[pid] = None
+        return tuple(out)
+
+    def _feed_context(self, head: dict, ids: tuple[str, ...]) -> dict:
+        """Exactly what a feed's bytes are made from: its items and the site's settings."""
         archive = self.archive
-        inputs = tuple((archive.papers[p], archive.notes.get(p), self.card(p).first_day)
-                       for p in head["ids"])
-        return dict(head, inputs=inputs, config=archive.config)
+        items = tuple(FeedItem(p, archive.papers[p], archive.notes.get(p), archive.first_day(p))
+                      for p in ids)
+        return dict(head, items=items, site=archive.config)
+
+
+def _topic_text(topic: Topic) -> tuple[str, str]:
+    """A topic listing's title and description, for its page and its feeds."""
+    return topic.name, topic.description or DESCRIPTIONS["topic"].format(name=topic.name)
+
+
+def _org_text(name: str) -> tuple[str, str]:
+    return name, DESCRIPTIONS["org"].format(name=name)
 
 
 def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Sequence], dict],

@@ -266,9 +266,7 @@ def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Arc
     if page.kind == "feed":
         from .feeds import feed_xml
 
-        c = context
-        return feed_xml(c["feed"], archive, c["ids"], listing=c["listing"], title=c["title"],
-                        description=c["description"], urls=site_urls)
+        return feed_xml(context, site_urls)
     if page.template is None:
         return b""
     template = env.get_template(page.template)

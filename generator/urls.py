@@ -75,9 +75,20 @@ def page(listing: str, number: int) -> str:
     return listing if number <= 1 else f"{listing}page/{number}/"
 
 
+# Every kind of feed: its file name beside the listing it covers, and its media type.
+FEED_KINDS: dict[str, tuple[str, str]] = {
+    "rss": ("feed.xml", "application/rss+xml"),
+    "atom": ("atom.xml", "application/atom+xml"),
+}
+
+
 def feed(listing: str, kind: str) -> str:
-    """`kind` is 'rss' or 'atom'; feeds live beside the listing they cover."""
-    return listing + ("feed.xml" if kind == "rss" else "atom.xml")
+    """`kind` is a key of FEED_KINDS; feeds live beside the listing they cover."""
+    return listing + FEED_KINDS[kind][0]
+
+
+def feed_mime(kind: str) -> str:
+    return FEED_KINDS[kind][1]
 
 
 def static(name: str) -> str:

@@ -26,10 +26,12 @@ from lxml import etree
 
 from generator import ids
 from generator.content import load
-from generator.feeds import feed_xml, feeds_for
+from generator.feeds import feed_xml
 from generator.listings import index
 from generator.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from generator.pages import Planner, plan
 from generator.paths import ContentPaths
+from generator.render import render_page
 from generator.urls import Urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +72,10 @@ def topic(slug: str) -> Topic:
 
 
 def built(arc: Archive) -> dict[str, bytes]:
-    return dict(feeds_for(arc, Urls(arc.config.base_url)))
+    """Every feed as the build renders it: the planned feed pages, from their contexts."""
+    site_urls = Urls(arc.config.base_url)
+    return {page.output: render_page(None, page, page.make(), arc, site_urls)
+            for page in plan(arc, site_urls.path) if page.kind == "feed"}
 
 
 @pytest.fixture(scope="module")
@@ -272,10 +277,8 @@ def test_feed_size_caps_every_feed_keeping_the_newest():
                   feed_size=3)
     for data in built(arc).values():
         assert guids(data) == [paper_url(p) for p in ("p8-a", "p8-b", "p7-a")]
-    urls = Urls(BASE)
-    ids_given = ["p2-a", "p1-a", "p1-b", "p3-a"]  # the caller's order is kept, then cut
-    data = feed_xml("rss", arc, ids_given, listing="", title="t", description="d", urls=urls)
-    assert guids(data) == [paper_url(p) for p in ids_given[:3]]
+    ids_given = ["p2-a", "p1-a", "p1-b", "p3-a"]  # the listing's order is kept, then cut
+    assert Planner(arc, Urls(BASE).path).feed_ids(ids_given) == tuple(ids_given[:3])
 
 
 # -- topics and organizations --------------------------------------------------
@@ -308,9 +311,8 @@ def test_hidden_papers_are_in_no_feed_even_when_asked_for(small):
     for data in built(small).values():
         assert paper_url("secret") not in guids(data)
         assert b"Not for readers" not in data
-    data = feed_xml("atom", small, ["secret", "new-robot", "no-such-paper", "new-robot"],
-                    listing="", title="t", description="d", urls=Urls(BASE))
-    assert guids(data) == [paper_url("new-robot")]
+    asked = ["secret", "new-robot", "no-such-paper", "new-robot"]
+    assert Planner(small, Urls(BASE).path).feed_ids(asked) == ("new-robot",)
 
 
 # -- ids and URLs --------------------------------------------------------------
@@ -364,11 +366,8 @@ def test_item_content_has_abstract_byline_and_rendered_note(small):
 
 def test_edits_to_the_same_archive_reach_the_next_feed(small):
     """Items are rendered once per archive, yet a changed note or first day is seen."""
-    urls = Urls(BASE)
-
     def rss() -> bytes:
-        return feed_xml("rss", small, small.recent, listing="", title="t", description="d",
-                        urls=urls)
+        return built(small)["feed.xml"]
 
     first = rss()
     small.notes["old-robot"] = Note("old-robot", "Changed my mind.")
@@ -407,7 +406,7 @@ def test_hostile_text_stays_text_and_the_xml_stays_well_formed():
             assert "<" not in subtitle.value
         shown = html.unescape(subtitle.value) if subtitle.type == "text/html" else subtitle.value
         if path.startswith("orgs/"):
-            assert shown == f"Papers from {EVIL} & Co ]]> {{{{ 7*7 }}}}."
+            assert shown == f"Research papers from {EVIL} & Co ]]> {{{{ 7*7 }}}}."
         assert {e.id: e.title for e in feed.entries}[paper_url("evil")] == EVIL
         assert not list(root.iter("script", "img", "{http://www.w3.org/1999/xhtml}script"))
         for el in root.iter("description", f"{ATOM}content"):
@@ -447,9 +446,10 @@ def test_language_comes_from_the_site_config(small):
 
 
 def test_unknown_kind_is_refused(small):
+    context = {"feed": "gopher", "listing": "", "title": "t", "description": "d",
+               "items": (), "site": small.config}
     with pytest.raises(ValueError, match="rss"):
-        feed_xml("json", small, small.recent, listing="", title="t", description="d",
-                 urls=Urls(BASE))
+        feed_xml(context, Urls(BASE))
 
 
 # -- reproducible bytes --------------------------------------------------------
@@ -486,12 +486,16 @@ def test_same_content_gives_identical_bytes_in_another_process(shipped):
         "import hashlib, sys\n"
         "from pathlib import Path\n"
         "from generator.content import load\n"
-        "from generator.feeds import feeds_for\n"
+        "from generator.pages import plan\n"
         "from generator.paths import ContentPaths\n"
+        "from generator.render import render_page\n"
         "from generator.urls import Urls\n"
         "arc = load(ContentPaths(Path(sys.argv[1])))\n"
+        "urls = Urls(arc.config.base_url)\n"
+        "feeds = {p.output: render_page(None, p, p.make(), arc, urls)\n"
+        "         for p in plan(arc, urls.path) if p.kind == 'feed'}\n"
         "digest = hashlib.sha256()\n"
-        "for path, data in sorted(feeds_for(arc, Urls(arc.config.base_url))):\n"
+        "for path, data in sorted(feeds.items()):\n"
         "    digest.update(path.encode() + b'\\0' + data + b'\\0')\n"
         "print(digest.hexdigest())\n"
     )
@@ -510,3 +514,16 @@ def test_relative_links_in_notes_are_absolute_in_feeds() -> None:
     assert f'href="{BASE}days/2024-05-01/"' in content
     assert 'href="https://x.org/a?b=1&amp;c=2"' in content
     assert 'href="../' not in content
+
+
+def test_each_listing_and_its_feeds_say_the_same(shipped):
+    """Titles and descriptions come from one place: a topic's or organization's page and
+    its feeds never drift apart."""
+    pages = plan(shipped, Urls(shipped.config.base_url).path)
+    listed = {p.location: p.make() for p in pages if p.kind in ("topic", "org")}
+    feeds = [p for p in pages if p.kind == "feed" and p.location.startswith(("topics/", "orgs/"))]
+    assert feeds
+    for feed in feeds:
+        page, context = listed[feed.location.rsplit("/", 1)[0] + "/"], feed.make()
+        assert context["description"] == page["description"]
+        assert context["title"] == f"{shipped.config.title} — {page['title']}"
