@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test check lint bench system-deps clean screenshots
+.PHONY: site test test-fast check lint bench system-deps clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 site: $(STAMP)
@@ -22,17 +22,19 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests bench
 
-# Chromium and a Java runtime for the browser and HTML-validator tests (Debian packages).
+# Chromium, a Java runtime and a font for the browser and HTML-validator tests
+# (Debian packages; the same recipe as CI's).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null; then \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless; \
-	fi
+	@bash .ci/system-packages
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check generator tests
 	$(BIN)/python -m pytest -q
+
+# Everything but the slow tests (browser, HTML validator, virtualenvs, server
+# subprocesses): no system packages needed, well under 30 seconds.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The README's pictures: the browser test photographs the home page and a
 # paper page; keep those two under docs/screenshots/.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +28,18 @@ from .model import Archive
 from .pages import Page
 from .store import ContentError, Problem
 
-BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+def _builtin_theme() -> Path:
+    """The default theme: package data of an installed wheel (`generator/default_theme`),
+    else `themes/default` of the source tree this package runs from (a checkout, or an
+    editable install)."""
+    packaged = Path(str(resources.files("generator").joinpath("default_theme")))
+    if (packaged / "templates").is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+BUILTIN_THEME = _builtin_theme()
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Theme:
 
     @classmethod
     def find(cls, themes_dir: Path, name: str) -> Theme:
-        candidates = [themes_dir / name, themes_dir / "default", BUILTIN_THEMES / "default"]
+        candidates = [themes_dir / name, themes_dir / "default", BUILTIN_THEME]
         folders: list[Path] = []
         for folder in candidates:
             if folder.is_dir() and folder.resolve() not in [f.resolve() for f in folders]:
@@ -46,7 +58,12 @@ class Theme:
         if not (themes_dir / name).is_dir() and name != "default":
             raise ContentError([Problem("content/site.yaml", 0,
                                         f"theme {name!r} not found: expected themes/{name}/")])
-        return cls(tuple(folders))
+        theme = cls(tuple(folders))
+        if not theme.template_dirs():
+            looked = ", ".join(str(folder / "templates") for folder in candidates)
+            raise ContentError([Problem(str(themes_dir), 0,
+                                        f"no theme templates found; looked in {looked}")])
+        return theme
 
     def signature(self) -> tuple:
         """Name, size and mtime of every theme file: changes when any template or asset does."""
@@ -241,18 +258,20 @@ def template_problem(err: BaseException, theme: Theme) -> Problem:
         return Problem(_theme_path(err.filename or err.name or "?", theme), err.lineno or 0,
                        f"template syntax: {err.message}")
     if isinstance(err, jinja2.TemplateNotFound):
-        return Problem(str(theme.folders[0] / "templates"), 0, f"template not found: {err.name}")
+        looked = ", ".join(theme.template_dirs()) or "no theme folder"
+        return Problem(err.name or "?", 0, f"template not found; looked in {looked}")
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         if frame.filename.endswith((".html", ".xml", ".txt")):
             return Problem(_theme_path(frame.filename, theme), frame.lineno or 0,
                            f"template error: {err}")
-    return Problem(str(theme.folders[0] / "templates"), 0, f"template error: {err}")
+    where = theme.template_dirs()[0] if theme.template_dirs() else "templates"
+    return Problem(where, 0, f"template error: {err}")
 
 
 def _theme_path(filename: str, theme: Theme) -> str:
     path = Path(filename)
     for folder in theme.folders:
-        for base in (folder.parent.parent, BUILTIN_THEMES.parent):
+        for base in (folder.parent.parent, BUILTIN_THEME.parent.parent):
             try:
                 return path.relative_to(base).as_posix()
             except ValueError:

@@ -218,6 +218,7 @@ def test_pages_workflow_uses_the_pages_actions_in_order():
     assert used == [
         ("actions/checkout", "v4"),
         ("actions/setup-python", "v5"),
+        ("actions/cache", "v4"),
         ("actions/configure-pages", "v5"),
         ("actions/upload-pages-artifact", "v3"),
     ]
@@ -268,20 +269,39 @@ def test_pages_workflow_build_steps_give_a_project_site_its_path(host_python, tm
 
 
 # -- the pull-request tests ----------------------------------------------------
-def test_tests_workflow_runs_make_test_on_pull_requests_with_the_ci_packages():
+def test_tests_workflow_runs_make_test_on_pull_requests_and_main_with_the_ci_packages():
     data = workflow("tests.yml")
     assert "pull_request" in data["on"]
+    assert data["on"]["push"]["branches"] == ["main"]
     assert data["permissions"] == {"contents": "read"}
     (job,) = data["jobs"].values()
     assert str(job["container"]).startswith("python:3.11")  # Debian, where .ci/run's apt works
     steps = job["steps"]
     assert action(steps[0]) == ("actions/checkout", "v4")
     runs = [words for s in steps for words in commands(s.get("run", ""))]
-    ci = commands((ROOT / ".ci" / "run").read_text(encoding="utf-8"))
-    wanted = {"chromium", "default-jre-headless"}
-    assert wanted <= apt_packages(ci), ".ci/run no longer installs these: update this test"
-    assert wanted <= apt_packages(runs)
     assert runs[-1] == ["make", "test"]
+    assert ["bash", ".ci/system-packages", "make", "python3-venv"] in runs
+
+
+def test_one_recipe_installs_the_system_packages_without_recommends():
+    recipe = (ROOT / ".ci" / "system-packages").read_text(encoding="utf-8")
+    for package in ("chromium", "default-jre-headless"):
+        assert package in recipe
+    assert "--no-install-recommends" in recipe
+    ci = commands((ROOT / ".ci" / "run").read_text(encoding="utf-8"))
+    assert ["bash", ".ci/system-packages", "make", "python3-venv"] in ci
+    assert ci[-1] == ["make", "test"]
+    assert "bash .ci/system-packages" in make_recipe("system-deps")
+    assert "apt-get" not in (ROOT / "Makefile").read_text(encoding="utf-8").split("bench:")[0]
+
+
+def test_pages_workflow_restores_and_saves_the_parse_cache():
+    steps = workflow("pages.yml")["jobs"]["build"]["steps"]
+    cached = [s for s in steps if (action(s) or ("",))[0] == "actions/cache"]
+    assert len(cached) == 1 and cached[0]["with"]["path"] == ".paperpress-cache"
+    assert cached[0]["with"]["restore-keys"]
+    names = [s.get("name", "") for s in steps]
+    assert steps.index(cached[0]) < names.index("Build the site")
 
 
 # -- Netlify ---------------------------------------------------------------------
