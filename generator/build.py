@@ -201,7 +201,7 @@ class Builder:
         assets = asset_map(theme)
         env, closure = self._environment(theme, archive, site_urls, assets)
         pages = plan(archive, site_urls.path)
-        templates = self._template_digests(pages, closure)
+        templates = self._template_digests(pages, closure, theme)
         salt = pickle.dumps((__version__, site_urls.base_url, config, archive.topics,
                              sorted(location for location, _ in assets.values())))
         old = self._load_record()
@@ -247,7 +247,8 @@ class Builder:
         return self._env[1], self._env[2]
 
     @staticmethod
-    def _template_digests(pages: list[Page], closure: Callable[[str], str]) -> dict:
+    def _template_digests(pages: list[Page], closure: Callable[[str], str],
+                          theme: Theme) -> dict:
         """Each template's digest, with everything it extends or includes."""
         digests: dict[str | None, str] = {None: "feed" + __version__}
         try:
@@ -255,7 +256,7 @@ class Builder:
                 if page.template not in digests:
                     digests[page.template] = closure(page.template)
         except jinja2.TemplateNotFound as err:
-            raise ContentError([template_problem(err, Theme(()))]) from None
+            raise ContentError([template_problem(err, theme)]) from None
         return digests
 
     @staticmethod
