@@ -123,4 +123,5 @@ def test_a_missing_template_is_one_line_naming_it_and_where_it_looked(installed,
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert "partials/nowhere.html" in lines[0] and "looked in" in lines[0]
-    assert str(theme) in lines[0]
+    assert "themes/mine/templates" in lines[0]
+    assert "generator/default_theme/templates" in lines[0]
