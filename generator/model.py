@@ -1,6 +1,6 @@
 """The archive as plain data: what the store loads and every later stage reads.
 
-Nothing here does I/O. `Archive` holds the content as loaded; `Archive.build`
+Nothing here does I/O. `Archive` holds the content as loaded; `listings.index`
 derives the listings every page needs exactly once, so rendering (serial,
 parallel or incremental) only ever reads them.
 """

@@ -124,10 +124,6 @@ class Page:
     def output(self) -> str:
         return urls.output_file(self.location)
 
-    @property
-    def context(self) -> dict[str, Any]:
-        return self.make()
-
 
 class Planner:
     """Builds the plan; holds the per-build lookups that every page shares.
