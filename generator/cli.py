@@ -136,6 +136,18 @@ def _date(text: str) -> date:
         raise Fail(f"--date {text!r}: expected YYYY-MM-DD", 2) from None
 
 
+def _port(text: str) -> int:
+    """A TCP port, checked here: the socket library's refusal is a traceback, not a message."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number (0-65535; 0 picks a free one)")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=argparse.SUPPRESS, type=Path,
@@ -164,7 +176,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="build, serve and live-reload")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000, help="0-65535; 0 for any free port")
     p.add_argument("--no-open", action="store_true", help="do not open a browser")
     p.set_defaults(func=cmd_serve)
 

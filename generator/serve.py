@@ -10,6 +10,13 @@ The site is built into a temporary folder with the server's own address as
 its base URL, so links work at the server's root whatever `base_url` says,
 and `site/` is left alone. The reload script is added to HTML responses by
 the server only; it never reaches `build` output.
+
+The server is for the curator's own browser, and any web page that browser
+opens can reach it too. So it answers only requests addressed to a loopback
+name or the `--host` it was started on (a DNS-rebinding page sends its own
+name and gets 421), never serves a file outside its build folder, escapes
+build problems (which quote the curator's text) before they enter a script,
+and closes connections idle for `idle_timeout` seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import http.server
+import ipaddress
 import json
 import os
 import shutil
@@ -28,6 +36,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +48,12 @@ from .store import ContentError, Problem
 
 EVENTS = "/__paperpress__/events"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+ALL_INTERFACES = {"", "0.0.0.0", "::"}
+# a browser reload or a cancelled load drops the connection mid-answer: normal, not an error
+DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+# what must not appear raw in JSON placed in a <script>: tags, entities, JS line breaks
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
 IGNORED_NAMES = ("~", ".swp", ".swx", ".tmp", ".part")
 CLIENT_SCRIPT = """<script>
 (() => {
@@ -70,10 +85,52 @@ CLIENT_SCRIPT = """<script>
 """
 
 
+def script_json(value: Any) -> str:
+    """JSON that stays inert inside a <script> element and on one event-stream line.
+
+    Problems quote the curator's text, so `</script>` or `<!--` in a topic name
+    must not end the script; newlines are already escaped by JSON (one SSE
+    `data:` line), and U+2028/2029 by `ensure_ascii`.
+    """
+    return json.dumps(value, ensure_ascii=True).translate(_SCRIPT_SAFE)
+
+
+def host_name(header: str) -> str | None:
+    """The name in a Host header, lower case, without port or IPv6 brackets; None if malformed."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        name, bracket, port = text[1:].partition("]")
+        port = port.removeprefix(":") if bracket else "-"
+    else:
+        name, _, port = text.partition(":")
+    return name if name and (port == "" or port.isdigit()) else None
+
+
+def host_allowed(header: str | None, served: str) -> bool:
+    """Whether a request is addressed to this server: a loopback name or `--host`.
+
+    A DNS-rebinding page carries its own name, so names are refused unless
+    loopback or the served one. When serving on every interface, any address
+    typed as digits is accepted too: no DNS lookup stands behind it to rebind.
+    """
+    name = host_name(header) if header else None
+    served = served.strip("[]").lower()
+    if name is None:
+        return False
+    if name in ("localhost", served):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or served in ALL_INTERFACES
+
+
 class Hub:
     """The reload channel: the build state and the tabs waiting to hear of changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, keepalive: float = 15.0) -> None:
+        self.keepalive = keepalive  # seconds between comments that keep a stream open
         self.cond = threading.Condition()
         self.generation = 0
         self.event = "reload"
@@ -100,14 +157,14 @@ class Hub:
                 return seen, None
             if self.generation == seen:
                 return seen, ": keep-alive\n\n"
-            data = json.dumps(self.problems)
+            data = script_json(self.problems)
             return self.generation, f"event: {self.event}\ndata: {data}\n\n"
 
-    def messages(self, seen: int, timeout: float = 15.0) -> Iterator[str]:
+    def messages(self, seen: int) -> Iterator[str]:
         """Server-Sent Events for a tab that saw build `seen`: each later build's outcome
         (one already missed comes at once), keep-alives between."""
         while True:
-            seen, message = self._next(seen, timeout)
+            seen, message = self._next(seen, self.keepalive)
             if message is None:
                 return
             yield message
@@ -118,6 +175,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     hub: Hub
     root: Path
+    served_host: str  # what --host says; requests must be addressed to it or to loopback
+    timeout: float | None = 30.0  # an idle or half-sent request frees its thread after this
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(self.root), **kwargs)
@@ -125,42 +184,88 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # a quiet terminal: build results are what the curator needs to see
 
+    def handle(self) -> None:
+        """Requests until the client leaves; leaving mid-answer (a reload) is no error."""
+        with contextlib.suppress(*DISCONNECTS):
+            super().handle()
+
+    def finish(self) -> None:
+        with contextlib.suppress(*DISCONNECTS):
+            super().finish()
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def parse_request(self) -> bool:
+        """The standard parse, then 421 for a Host that is not this server's (DNS rebinding)."""
+        if not super().parse_request():
+            return False
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) == 1 and host_allowed(hosts[0], self.served_host):
+            return True
+        self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "Unknown host",
+                        "This server answers to localhost and the name it was started on.")
+        return False
+
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == EVENTS:
-            self.stream_events()
+        self.respond(body=True)
+
+    def do_HEAD(self) -> None:
+        self.respond(body=False)
+
+    def respond(self, body: bool) -> None:
+        """GET and HEAD alike, so HEAD reports the length GET sends (script included)."""
+        route = self.path.split("?", 1)[0]
+        if route == EVENTS:
+            self.stream_events(body)
             return
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?", 1)[0].endswith("/"):
-                super().do_GET()  # the standard redirect to the slash form
+        path = self.local_path()
+        if path is not None and path.is_dir():
+            if not route.endswith("/"):  # the standard redirect to the slash form
+                self.standard(body)
                 return
             path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
-            self.send_html(path.read_bytes(), 200)
-        elif path.exists():
+        if path is None or not path.is_file():
+            missing = self.root / "404.html"
+            page = missing.read_bytes() if missing.is_file() else b"<h1>Not found</h1>"
+            self.send_html(page, 404, body)
+        elif path.suffix == ".html":
+            self.send_html(path.read_bytes(), 200, body)
+        else:
+            self.standard(body)
+
+    def standard(self, body: bool) -> None:
+        """The standard library's answer: a file copied as is, or the redirect to `dir/`."""
+        if body:
             super().do_GET()
         else:
-            missing = self.root / "404.html"
-            body = missing.read_bytes() if missing.is_file() else b"<h1>Not found</h1>"
-            self.send_html(body, 404)
+            super().do_HEAD()
 
-    def send_html(self, body: bytes, status: int) -> None:
-        script = CLIENT_SCRIPT % {"events": EVENTS, "problems": json.dumps(self.hub.problems),
+    def local_path(self) -> Path | None:
+        """The file a request names; None if it resolves outside the build folder (a symlink)."""
+        path = Path(self.translate_path(self.path))
+        try:
+            inside = path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError):  # a symlink loop
+            return None
+        return path if inside else None
+
+    def send_html(self, page: bytes, status: int, body: bool = True) -> None:
+        script = CLIENT_SCRIPT % {"events": EVENTS, "problems": script_json(self.hub.problems),
                                   "generation": self.hub.generation}
-        marker = body.rfind(b"</body>")
+        marker = page.rfind(b"</body>")
         data = script.encode("utf-8")
-        body = body[:marker] + data + body[marker:] if marker >= 0 else body + data
+        page = page[:marker] + data + page[marker:] if marker >= 0 else page + data
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(page)))
         self.end_headers()
-        self.wfile.write(body)
+        if body:
+            self.wfile.write(page)
 
-    def stream_events(self) -> None:
+    def stream_events(self, body: bool = True) -> None:
+        """The event stream; it only writes, so the idle timeout never cuts it."""
         query = parse_qs(urlsplit(self.path).query)
         try:
             seen = int(query.get("since", [""])[0])
@@ -170,20 +275,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "keep-alive")
         self.end_headers()
-        try:
+        self.close_connection = True
+        if not body:
+            return
+        with contextlib.suppress(*DISCONNECTS, TimeoutError):
             self.wfile.write(b"retry: 500\n\n")
             self.wfile.flush()
             for message in self.hub.messages(seen):
                 self.wfile.write(message.encode("utf-8"))
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        self.close_connection = True
 
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # the default 5 drops connections when a page loads many files
 
 
 def relevant(path: str) -> bool:
@@ -192,22 +298,41 @@ def relevant(path: str) -> bool:
     return not (name.startswith((".", "#")) or name.endswith(IGNORED_NAMES) or name == "4913")
 
 
+def listen(host: str, port: int, handler: type[Handler]) -> Server:
+    """A bound, listening server; an address in use or unusable is one clear line."""
+    server_class = Server
+    if ":" in host:
+        server_class = type("Server6", (Server,), {"address_family": socket.AF_INET6})
+    try:
+        return server_class((host, port), handler)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            message = (f"port {port} on {host} is in use; pass --port with another number "
+                       "(or --port 0 for any free port)")
+        else:
+            message = f"cannot listen on {host}:{port}: {err.strerror or err}"
+        raise ContentError([Problem("serve", 0, message)]) from None
+
+
 class DevServer:
     """The server, its watcher and the builder they share."""
 
-    def __init__(self, paths: ContentPaths, host: str, port: int, quiet: bool = False) -> None:
+    def __init__(self, paths: ContentPaths, host: str, port: int, quiet: bool = False,
+                 idle_timeout: float = 30.0) -> None:
         self.paths = paths
         self.host = host
         self.quiet = quiet
         self.hub = Hub()
         self.stop = threading.Event()
-        self.workdir = Path(tempfile.mkdtemp(prefix="paperpress-serve-"))
-        self.out = self.workdir / "site"
-        handler = type("BoundHandler", (Handler,), {"hub": self.hub, "root": self.out})
-        server_class = Server
-        if ":" in host:
-            server_class = type("Server6", (Server,), {"address_family": socket.AF_INET6})
-        self.httpd = server_class((host, port), handler)
+        handler = type("BoundHandler", (Handler,), {"hub": self.hub, "served_host": host,
+                                                    "timeout": idle_timeout})
+        self.httpd = listen(host, port, handler)
+        try:  # only now: a failed start leaves no empty folder behind
+            self.workdir = Path(tempfile.mkdtemp(prefix="paperpress-serve-"))
+        except BaseException:
+            self.httpd.server_close()
+            raise
+        self.out = handler.root = self.workdir / "site"
         self.port = self.httpd.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}/"
@@ -305,15 +430,7 @@ def serve(paths: ContentPaths, host: str = "127.0.0.1", port: int = 8000,
     if host not in LOCAL_HOSTS:
         print(f"warning: serving on {host}: other machines on the network can open the site",
               file=sys.stderr)
-    try:
-        server = DevServer(paths, host, port, quiet)
-    except OSError as err:
-        if err.errno == errno.EADDRINUSE:
-            message = (f"port {port} on {host} is in use; pass --port with another number "
-                       "(or --port 0 for any free port)")
-        else:
-            message = f"cannot listen on {host}:{port}: {err.strerror or err}"
-        raise ContentError([Problem("serve", 0, message)]) from None
+    server = DevServer(paths, host, port, quiet)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(open_browser)
     if not quiet:
