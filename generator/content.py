@@ -242,6 +242,9 @@ class Loader:
         arxiv = data.get("arxiv")
         if arxiv is not None and not isinstance(arxiv, str):
             bad("arxiv", "arxiv must be text")
+        others = data.get("other_titles") or []
+        if not isinstance(others, list) or not all(isinstance(t, str) for t in others):
+            bad("other_titles", "other_titles must be a list of titles")
         if problems:
             return None
         return Paper(
@@ -255,6 +258,7 @@ class Loader:
             first_seen=data["first_seen"],
             last_seen=data["last_seen"],
             arxiv=arxiv,
+            other_titles=tuple(others),
         )
 
     def _day(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Day | None:
