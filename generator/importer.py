@@ -177,12 +177,14 @@ def known_titles(record: Any) -> list[str]:
 
 def with_titles(record: dict, seen: list[str]) -> dict:
     """`record` with `other_titles` after its title: see the module's docstring."""
-    own = ids.title_key(record["title"])
     first: dict[str, str] = {}
-    for title in seen:
-        key = ids.title_key(title)
-        if key != own:
-            first[key] = min(first.get(key, title), title)
+    spellings = set(seen) - {record["title"]}
+    if spellings:  # most papers have one spelling: no keys to work out
+        own = ids.title_key(record["title"])
+        for title in spellings:
+            key = ids.title_key(title)
+            if key != own:
+                first[key] = min(first.get(key, title), title)
     others = sorted(first.values())
     out: dict[str, Any] = {}
     for key, value in record.items():
@@ -417,7 +419,8 @@ class Importer:
         """A title that differs materially from the paper's others merges two papers: say so."""
         seen = list(known)
         for title in titles:
-            if seen and ids.title_key(title) not in {ids.title_key(t) for t in seen}:
+            if seen and title not in seen and ids.title_key(title) not in {
+                    ids.title_key(t) for t in seen}:
                 line = next((e.line for e in source.day.entries if e.title == title), 0)
                 self.summary.warnings.append(Problem(str(source.path), line, (
                     f"titles {title!r} and {seen[0]!r} give the same id {pid!r}; kept as one "

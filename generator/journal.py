@@ -69,12 +69,11 @@ def _step() -> None:
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-def _failed(paths: ContentPaths, path: Path, err: OSError, outcome: str) -> ContentError:
+def _failed(paths: ContentPaths, path: Path, err: OSError) -> ContentError:
+    """The error for a change refused before (or undone after) its commit."""
     reason = err.strerror or str(err)
-    return ContentError([Problem(paths.rel(path), 0, f"cannot write: {reason}; {outcome}")])
-
-
-UNCHANGED = "nothing was changed"
+    return ContentError([Problem(paths.rel(path), 0,
+                                 f"cannot write: {reason}; nothing was changed")])
 
 
 # -- writing ------------------------------------------------------------------
@@ -93,7 +92,7 @@ def commit(paths: ContentPaths, writes: dict[Path, bytes], deletes: Iterable[Pat
     try:
         folder.mkdir()
     except OSError as err:
-        raise _failed(paths, folder, err, UNCHANGED) from None
+        raise _failed(paths, folder, err) from None
     try:
         _stage(paths, folder, writes)
         record = Record(tuple(_inside(paths, t) for t in targets),
@@ -119,11 +118,11 @@ def _preflight(paths: ContentPaths, targets: list[Path]) -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise _failed(paths, folder, err, UNCHANGED) from None
+            raise _failed(paths, folder, err) from None
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ContentError([Problem(paths.rel(folder), 0, (
                 "this folder is not writable (read-only, or its permissions); "
-                f"{UNCHANGED}"))])
+                "nothing was changed"))])
 
 
 def _stage(paths: ContentPaths, folder: Path, writes: dict[Path, bytes]) -> None:
@@ -136,7 +135,7 @@ def _stage(paths: ContentPaths, folder: Path, writes: dict[Path, bytes]) -> None
                              os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                              0o644)
             except OSError as err:
-                raise _failed(paths, target, err, UNCHANGED) from None
+                raise _failed(paths, target, err) from None
             batch.append((fd, target))
             _write_all(paths, fd, target, data)
             _step()
@@ -158,7 +157,7 @@ def _write_all(paths: ContentPaths, fd: int, target: Path, data: bytes) -> None:
         while view:
             view = view[os.write(fd, view):]
     except OSError as err:
-        raise _failed(paths, target, err, UNCHANGED) from None
+        raise _failed(paths, target, err) from None
 
 
 def _sync_all(paths: ContentPaths, batch: list[tuple[int, Path]]) -> None:
@@ -181,7 +180,7 @@ def _sync_all(paths: ContentPaths, batch: list[tuple[int, Path]]) -> None:
     batch.clear()
     for target, err in results:
         if err is not None:
-            raise _failed(paths, target, err, UNCHANGED)
+            raise _failed(paths, target, err)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -214,7 +213,7 @@ def _write_record(paths: ContentPaths, folder: Path, record: Record) -> None:
             os.close(fd)
         os.replace(temp, folder / RECORD)
     except OSError as err:
-        raise _failed(paths, folder / RECORD, err, UNCHANGED) from None
+        raise _failed(paths, folder / RECORD, err) from None
     _sync_folder(folder)
     _step()
 
@@ -294,7 +293,7 @@ def _undo_after(paths: ContentPaths, folder: Path, record: Record,
             paths.rel(folder), 0,
             f"the import could not be undone ({again.strerror or again}); "
             "the next paperpress command finishes it")])
-    return _failed(paths, failed, err, UNCHANGED)
+    return _failed(paths, failed, err)
 
 
 def _undo(paths: ContentPaths, folder: Path, record: Record) -> None:

@@ -278,7 +278,8 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def faulty(faults: Path, root: Path, **settings: str) -> dict[str, str]:
-    return {"PYTHONPATH": str(faults), "FAULT_ROOT": str(root.resolve()), **settings}
+    path = os.pathsep.join(filter(None, [str(faults), os.environ.get("PYTHONPATH")]))
+    return {"PYTHONPATH": path, "FAULT_ROOT": str(root.resolve()), **settings}
 
 
 def staged_bytes(scenario: Scenario) -> int:
@@ -370,6 +371,28 @@ def test_a_read_only_days_folder_leaves_the_old_archive(scenario: Scenario, caps
 
 
 # -- the journal itself ----------------------------------------------------------
+def test_check_reports_an_interrupted_import_it_cannot_finish(scenario: Scenario,
+                                                             capsys) -> None:
+    root = scenario.copy("unfinished")
+    assert paperpress(root, "import", "--quiet", *scenario.files,
+                      env={"PAPERPRESS_FAULT_AFTER": "14"}).returncode == -signal.SIGKILL
+    days = root / "content" / "days"
+    days.chmod(0o555)
+    try:
+        done = subprocess.run([*without_privileges(), sys.executable, "-m", "generator",
+                               "--root", str(root), "check"],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        days.chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "content/.journal: an interrupted import could not be finished: "
+        "content/days/2026-03-01.yaml: Permission denied; fix that and run the command "
+        "again\n")
+    assert recover_with_check(root, capsys).startswith(RECOVERED[0])
+    assert scenario.outcome(root) == "after"
+
+
 def test_check_reports_a_journal_it_cannot_resolve(scenario: Scenario, capsys) -> None:
     root = scenario.copy("garbled")
     write(root / "content" / ".journal" / "record", '{"writes": ["../../outside"]}')
