@@ -153,11 +153,16 @@ def _stage(paths: ContentPaths, folder: Path, writes: dict[Path, bytes]) -> None
 
 def _write_all(paths: ContentPaths, fd: int, target: Path, data: bytes) -> None:
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_fd(fd, data)
     except OSError as err:
         raise _failed(paths, target, err) from None
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    """All of `data`: a write may take only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _sync_all(paths: ContentPaths, batch: list[tuple[int, Path]]) -> None:
@@ -205,9 +210,7 @@ def _write_record(paths: ContentPaths, folder: Path, record: Record) -> None:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            view = memoryview(text)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_fd(fd, text)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -245,6 +248,11 @@ def _apply(paths: ContentPaths, folder: Path, record: Record) -> None:
         except OSError as err:
             raise _about(err, dest) from None
         _step()
+    _sync_targets(paths, record)
+
+
+def _sync_targets(paths: ContentPaths, record: Record) -> None:
+    """The folders whose names changed, synced before the journal that explains them goes."""
     for changed in sorted({(paths.content / t).parent for t in (*record.writes, *record.deletes)}):
         _sync_folder(changed)
 
@@ -314,8 +322,7 @@ def _undo(paths: ContentPaths, folder: Path, record: Record) -> None:
         os.rename(dest, staged)
         if os.path.lexists(old):
             os.rename(old, dest)
-    for changed in sorted({(paths.content / t).parent for t in (*record.writes, *record.deletes)}):
-        _sync_folder(changed)
+    _sync_targets(paths, record)
     os.unlink(folder / RECORD)
     _sync_folder(folder)
     _tidy(paths)
