@@ -312,6 +312,8 @@ class Loader:
 
         for day in days:
             self._check_day(day, known_paper)
+        if self.strict:
+            self._unlisted(papers, days)
         known = {t.slug for t in topics}
         for pid, note in note_map.items():
             path = self.paths.note(pid)
@@ -322,6 +324,16 @@ class Loader:
                 line = notes.topics_line(path.read_text(encoding="utf-8"))
                 self.problem(path, line,
                              f"unknown topic(s) {', '.join(unknown)}: define them in topics.yaml")
+
+    def _unlisted(self, papers: dict[str, Paper], days: tuple[Day, ...]) -> None:
+        """`check`: paper files that no day lists, as a half-done import once left them."""
+        days_folder = self.rel(self.paths.days_dir) + os.sep
+        if any(p.path.startswith(days_folder) for p in self.problems):
+            return  # a broken day file may be the one that lists them
+        listed = {entry.paper_id for day in days for entry in day.entries}
+        for pid in sorted(papers.keys() - listed):
+            self.problem(self.paths.paper(pid), 0, "no day lists this paper: import the day "
+                                                   "that lists it again, or delete the file")
 
     def _check_day(self, day: Day, known_paper: Callable[[str], bool]) -> None:
         """A day's list (every id once, every id a paper) and, for `check`, its source file."""

@@ -407,6 +407,18 @@ def test_check_reports_a_journal_it_cannot_resolve(scenario: Scenario, capsys) -
                                       b'["../../outside"]}'}
 
 
+def test_check_reports_papers_no_day_lists(scenario: Scenario, capsys) -> None:
+    """What an interrupted import used to leave: paper files without their day."""
+    root = scenario.copy("orphans")
+    (root / "content" / "days" / "2026-03-01.yaml").unlink()
+    (root / "content" / "scraped" / "2026-03-01.txt").unlink()
+    capsys.readouterr()
+    assert run(root, "check") == 1
+    assert capsys.readouterr().err == "".join(
+        f"content/papers/{pid}.yaml: no day lists this paper: import the day that lists it "
+        "again, or delete the file\n" for pid in ("flash-paper", "only-on-mar-1"))
+
+
 def test_an_idle_archive_has_no_journal_git_sees(scenario: Scenario, capsys) -> None:
     root = scenario.copy("git")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
