@@ -21,7 +21,7 @@ from typing import Any
 
 from .store import write_atomic
 
-VERSION = 4
+VERSION = 5
 DERIVED_SHARD = "papers"  # derived values name parsed papers: pickled with them
 
 Key = tuple[int, int, int]

@@ -8,13 +8,16 @@ the file and line), 2 wrong usage. Bad input never shows a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__, ids, notes, skeleton
+from . import __version__, ids, journal, notes, skeleton
+from .lock import archive_lock
+from .model import Paper
 from .paths import ContentPaths
 from .progress import Progress
 from .store import ContentError, Problem, write_atomic, write_yaml
@@ -49,6 +52,20 @@ def cmd_init(args: argparse.Namespace) -> None:
     say(args, f"new archive in {target}: edit content/site.yaml, then 'paperpress import FILE'")
 
 
+def recover(paths: ContentPaths) -> None:
+    """Finish or discard an import a crash interrupted; the caller holds the exclusive lock."""
+    line = journal.recover(paths)
+    if line:
+        print(f"paperpress: {line}", file=sys.stderr)
+
+
+def settle(paths: ContentPaths) -> None:
+    """Before a command reads the archive: resolve an interrupted import, if there is one."""
+    if journal.pending(paths.content):
+        with archive_lock(paths.cache_dir):
+            recover(paths)
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     from .importer import Importer, expand, read_sources
 
@@ -59,12 +76,14 @@ def cmd_import(args: argparse.Namespace) -> None:
     override = _date(args.date) if args.date else None
     if override and len(files) > 1:
         raise Fail("--date applies to one file; import the others separately", 2)
-    bar = Progress("reading", len(files), args.quiet)
-    try:
-        sources = read_sources(files, override, bar, own=paths.scraped_dir)
-    finally:
-        bar.close()
-    summary = Importer(paths).run(sources)
+    with archive_lock(paths.cache_dir):  # read, plan and write as one: no lost update
+        recover(paths)
+        bar = Progress("reading", len(files), args.quiet)
+        try:
+            sources = read_sources(files, override, bar, own=paths.scraped_dir)
+        finally:
+            bar.close()
+        summary = Importer(paths).run(sources)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     say(args, summary.line())
@@ -77,18 +96,47 @@ def cmd_check(args: argparse.Namespace) -> None:
     paths = ContentPaths(args.root)
     if not paths.content.is_dir():
         raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
-    archive = load(paths, strict=True)
+    settle(paths)
+    with contextlib.ExitStack() as held:
+        with contextlib.suppress(OSError):  # a read-only copy has no lock, and no writer
+            held.enter_context(archive_lock(paths.cache_dir, shared=True))
+        if journal.pending(paths.content):  # an import died since `settle`: run again
+            raise ContentError([Problem(paths.rel(paths.content / journal.JOURNAL), 0,
+                                        "an import was interrupted; run check again")])
+        archive = load(paths, strict=True)
     problems = check_templates(Theme.find(paths.themes_dir, archive.config.theme))
     if problems:
         raise ContentError(problems)
+    for warning in merged_titles(paths, archive.papers.values()):
+        print(f"warning: {warning}", file=sys.stderr)
     say(args, f"ok: {len(archive.days)} days, {len(archive.papers)} papers, "
               f"{len(archive.notes)} notes, {len(archive.topics)} topics")
 
 
+def merged_titles(paths: ContentPaths, papers: Iterable[Paper]) -> list[Problem]:
+    """Papers whose file records a materially different title with the same id."""
+    out = []
+    for paper in sorted(papers, key=lambda p: p.id):
+        for other in paper.other_titles:
+            if ids.title_key(other) != ids.title_key(paper.title):
+                out.append(Problem(paths.rel(paths.paper(paper.id)), 0, (
+                    f"titles {paper.title!r} and {other!r} give the same id {paper.id!r}; "
+                    "they are one paper (ids never change)")))
+    return out
+
+
 def cmd_note(args: argparse.Namespace) -> None:
+    paths = ContentPaths(args.root)
+    if not paths.content.is_dir():
+        raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
+    with archive_lock(paths.cache_dir):
+        recover(paths)
+        _note(args, paths)
+
+
+def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
     from .store import load_text
 
-    paths = ContentPaths(args.root)
     pid = args.paper_id
     if not ids.is_safe_id(pid) or not paths.paper(pid).exists():
         raise Fail(f"{pid}: no such paper in content/papers/ (ids are shown on paper pages)")
@@ -114,6 +162,7 @@ def cmd_note(args: argparse.Namespace) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     from .build import build
 
+    settle(ContentPaths(args.root))
     report = build(ContentPaths(args.root), out=Path(args.out) if args.out else None,
                    base_url=args.base_url, quiet=args.quiet, verbose=args.verbose)
     say(args, report)
@@ -122,6 +171,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .serve import serve
 
+    settle(ContentPaths(args.root))
     serve(ContentPaths(args.root), host=args.host, port=args.port, open_browser=not args.no_open,
           quiet=args.quiet)
 

@@ -242,6 +242,9 @@ class Loader:
         arxiv = data.get("arxiv")
         if arxiv is not None and not isinstance(arxiv, str):
             bad("arxiv", "arxiv must be text")
+        others = data.get("other_titles") or []
+        if not isinstance(others, list) or not all(isinstance(t, str) for t in others):
+            bad("other_titles", "other_titles must be a list of titles")
         if problems:
             return None
         return Paper(
@@ -255,6 +258,7 @@ class Loader:
             first_seen=data["first_seen"],
             last_seen=data["last_seen"],
             arxiv=arxiv,
+            other_titles=tuple(others),
         )
 
     def _day(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Day | None:
@@ -308,6 +312,8 @@ class Loader:
 
         for day in days:
             self._check_day(day, known_paper)
+        if self.strict:
+            self._unlisted(papers, days)
         known = {t.slug for t in topics}
         for pid, note in note_map.items():
             path = self.paths.note(pid)
@@ -318,6 +324,16 @@ class Loader:
                 line = notes.topics_line(path.read_text(encoding="utf-8"))
                 self.problem(path, line,
                              f"unknown topic(s) {', '.join(unknown)}: define them in topics.yaml")
+
+    def _unlisted(self, papers: dict[str, Paper], days: tuple[Day, ...]) -> None:
+        """`check`: paper files that no day lists, as a half-done import once left them."""
+        days_folder = self.rel(self.paths.days_dir) + os.sep
+        if any(p.path.startswith(days_folder) for p in self.problems):
+            return  # a broken day file may be the one that lists them
+        listed = {entry.paper_id for day in days for entry in day.entries}
+        for pid in sorted(papers.keys() - listed):
+            self.problem(self.paths.paper(pid), 0, "no day lists this paper: import the day "
+                                                   "that lists it again, or delete the file")
 
     def _check_day(self, day: Day, known_paper: Callable[[str], bool]) -> None:
         """A day's list (every id once, every id a paper) and, for `check`, its source file."""

@@ -52,3 +52,19 @@ def is_safe_slug(value: str) -> bool:
 def org_path_slug(slug: str) -> str:
     """The URL part for an organization: lowercase, as hub slugs are case-insensitive."""
     return slugify(slug) or "org-" + _sha(slug)[:12]
+
+
+# punctuation that only separates words: titles differing in these alone are one title
+SOFT_PUNCTUATION = frozenset(
+    "-\u2010\u2011\u2012\u2013\u2014\u2015:;,.!?'\"\u2018\u2019\u201c\u201d()[]/")
+
+
+def title_key(title: str) -> str:
+    """What two spellings of one title share: case, accents, spaces and soft punctuation aside.
+
+    Symbols that carry meaning stay (`C++` and `C#` differ, though both give
+    the id `c-for-ml`), so two papers merged by the id rule can be told apart.
+    """
+    folded = unicodedata.normalize("NFKD", title).casefold()
+    return "".join(c for c in folded if not (
+        unicodedata.combining(c) or c.isspace() or c in SOFT_PUNCTUATION))

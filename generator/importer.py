@@ -1,10 +1,26 @@
-"""Scraped days into `content/`: read and check everything, then write.
+"""Scraped days into `content/`: read and check everything, then write it all or nothing.
 
 Paper files are a pure function of the set of days: fields come from the
 most recent day by date that lists the paper, `first_seen`/`last_seen` span
 all of them. So importing days in any order, or again, gives the same
-bytes. Importing one day touches only that day's papers, never the whole
-archive, except when a new scrape of a date drops a paper the old one had.
+bytes. Of two snapshots of one date the archive keeps the later one (more
+upvotes, see `Source.weight`), whichever came first, so an old save
+imported after a newer one changes nothing. Importing one day touches only
+that day's papers, never the whole archive, except when a new scrape of a
+date drops a paper or respells a title, or a paper's title changes
+materially: those papers are rebuilt from every day that lists them.
+
+Titles that give one id are one paper (ids are published and never
+change). When they differ in more than case, spacing or soft punctuation
+(`ids.title_key`: `C++ for ML` and `C# for ML`), the import warns, and the
+paper file keeps the others in `other_titles`, so `check` can list them
+without reading every scraped copy. The list is order-free: for each
+`title_key` the archive's days give the id, other than the title's own,
+its first spelling in sort order. Merging a day adds to it; when the title
+itself changes to another key, it is worked out again from the days.
+
+The files are written through `journal.commit`: a crash, a full disk or a
+permission error leaves the old archive or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -15,17 +31,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import ids, scrape
+from . import ids, journal, scrape
 from .paths import ContentPaths
-from .store import (
-    ContentError,
-    Problem,
-    dump,
-    item_lines,
-    load_text,
-    write_atomic,
-    write_yaml,
-)
+from .store import ContentError, Problem, dump, item_lines, load_text
 
 
 @dataclass(frozen=True)
@@ -150,8 +158,45 @@ def one_per_date(sources: list[Source], summary: Summary) -> list[Source]:
     return [chosen[d] for d in sorted(chosen)]
 
 
+def titles_by_id(day: scrape.ScrapedDay) -> dict[str, list[str]]:
+    """Every title a day gives each paper id, in page order."""
+    out: dict[str, list[str]] = {}
+    for entry in day.entries:
+        out.setdefault(ids.paper_id(entry.title), []).append(entry.title)
+    return out
+
+
+def known_titles(record: Any) -> list[str]:
+    """A paper file's title, then its `other_titles`."""
+    if not isinstance(record, dict):
+        return []
+    others = record.get("other_titles")
+    listed = [record.get("title"), *(others if isinstance(others, list) else ())]
+    return [t for t in listed if isinstance(t, str)]
+
+
+def with_titles(record: dict, seen: list[str]) -> dict:
+    """`record` with `other_titles` after its title: see the module's docstring."""
+    first: dict[str, str] = {}
+    spellings = set(seen) - {record["title"]}
+    if spellings:  # most papers have one spelling: no keys to work out
+        own = ids.title_key(record["title"])
+        for title in spellings:
+            key = ids.title_key(title)
+            if key != own:
+                first[key] = min(first.get(key, title), title)
+    others = sorted(first.values())
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key != "other_titles":
+            out[key] = value
+        if key == "title" and others:
+            out["other_titles"] = others
+    return out
+
+
 def paper_record(entry: scrape.Entry, day: scrape.ScrapedDay, span: tuple[date, date]) -> dict:
-    """A paper file's fields, in the order they are written."""
+    """A paper file's fields, in the order they are written (`other_titles` aside)."""
     record: dict[str, Any] = {
         "id": ids.paper_id(entry.title),
         "title": entry.title,
@@ -228,7 +273,7 @@ def _day_ids(path: Path, rel: str) -> list[str] | None:
 
 
 class Importer:
-    """Works out every file an import writes before writing any of them."""
+    """Works out every file an import writes, then writes them in one journal commit."""
 
     def __init__(self, paths: ContentPaths) -> None:
         self.paths = paths
@@ -238,6 +283,7 @@ class Importer:
         self.parsed: dict[date, scrape.ScrapedDay] = {}
         self.planned: dict[date, set[str]] = {}
         self.on_disk: dict[date, set[str]] | None = None
+        self.retitle: set[str] = set()  # papers whose titles a replaced snapshot gave
         self.summary = Summary()
 
     def rel(self, path: Path) -> str:
@@ -249,8 +295,11 @@ class Importer:
                 self.summary.warnings.append(Problem(str(source.path), line, message))
         for source in one_per_date(sources, self.summary):
             self.add_day(source)
+        for pid in sorted(self.retitle):
+            if self.papers.get(pid) is not None:
+                self.rederive(pid)
         self.warn_orphan_notes()
-        self.write()
+        journal.commit(self.paths, *self.changes())
         return self.summary
 
     def paper(self, pid: str) -> dict | None:
@@ -263,6 +312,10 @@ class Importer:
     def add_day(self, source: Source) -> None:
         """Plan one day's files and merge its papers; a re-scrape's dropped papers rebuilt."""
         day = source.day
+        kept = self.archived(day.date)
+        if kept is not None and kept.weight > source.weight:
+            self.keep_older(source, kept)
+            return
         record = day_record(day)
         text = dump(record).encode("utf-8")
         day_path = self.paths.day(day.date)
@@ -272,11 +325,40 @@ class Importer:
         self.planned[day.date] = {p["id"] for p in record["papers"]}
         self.writes[self.paths.scraped(day.date)] = source.raw
         self.writes[day_path] = text
+        titles = titles_by_id(day)
         listed = {ids.paper_id(e.title): e for e in reversed(day.entries)}
         for pid, entry in listed.items():
-            self.merge(pid, entry, day)
+            self.merge(pid, entry, day, titles[pid], source)
         for pid in sorted(set(old or ()) - listed.keys()):
             self.rederive(pid)
+        if kept is not None:  # titles only the replaced snapshot gave: recount them
+            for pid, before in titles_by_id(kept.day).items():
+                if pid in titles and set(before) - set(titles[pid]):
+                    self.retitle.add(pid)
+
+    def archived(self, when: date) -> Source | None:
+        """The archive's own snapshot of a date, parsed; None when absent or unreadable."""
+        path = self.paths.scraped(when)
+        try:
+            raw = path.read_bytes()
+            return Source(path, raw, scrape.parse(raw, when))
+        except FileNotFoundError:
+            return None
+        except scrape.ScrapeError:
+            return None  # a damaged copy: any snapshot of the date replaces it
+        except OSError as err:
+            raise ContentError([Problem(self.rel(path), 0, f"cannot read: {err}")]) from None
+
+    def keep_older(self, source: Source, kept: Source) -> None:
+        """The archive already has a later snapshot of this date: keep it, say so."""
+        self.summary.days_unchanged += 1
+        self.parsed[kept.day.date] = kept.day
+        votes = (kept.weight[0], source.weight[0])
+        why = ("more upvotes" if votes[0] > votes[1] else "as many upvotes, more papers"
+               if kept.weight[1] > source.weight[1] else "the same upvotes and papers")
+        self.summary.warnings.append(Problem(str(source.path), 0, (
+            f"unchanged (an older snapshot): {self.rel(kept.path)} has {why} "
+            f"({votes[0]} upvotes against {votes[1]}); kept it")))
 
     def count_day(self, source: Source, old: list[str] | None, text: bytes) -> None:
         if old is None:
@@ -298,8 +380,8 @@ class Importer:
     def day_listings(self) -> dict[date, set[str]]:
         """Every day's paper ids: the day files on disk, overlaid with this import's days.
 
-        Read only when a re-scrape drops a paper, so a plain import of new
-        days never reads the whole archive.
+        Read only when a re-scrape drops a paper or respells a title, so a
+        plain import of new days never reads the whole archive.
         """
         if self.on_disk is None:
             self.on_disk = {}
@@ -311,7 +393,9 @@ class Importer:
                 self.on_disk[when] = set(_day_ids(path, self.rel(path)) or ())
         return {**self.on_disk, **self.planned}
 
-    def merge(self, pid: str, entry: scrape.Entry, day: scrape.ScrapedDay) -> None:
+    def merge(self, pid: str, entry: scrape.Entry, day: scrape.ScrapedDay,
+              titles: list[str], source: Source) -> None:
+        """One day's entry into its paper: the latest day's fields, the span of all days."""
         if not ids.is_safe_id(pid):  # cannot happen for a slug; guards the path
             raise ContentError([Problem(str(self.paths.root), 0, f"unsafe paper id {pid!r}")])
         existing = self.paper(pid)
@@ -324,11 +408,27 @@ class Importer:
                 new = paper_record(entry, day, (first, last))
             else:
                 new = {**existing, "first_seen": first, "last_seen": last}
-        self.papers[pid] = new
-        self.writes[self.paths.paper(pid)] = new
+        known = known_titles(existing)
+        self.warn_titles(pid, known, titles, source)
+        self.papers[pid] = with_titles(new, [*known, *titles])
+        self.writes[self.paths.paper(pid)] = self.papers[pid]
+        if known and ids.title_key(known[0]) != ids.title_key(new["title"]):
+            self.retitle.add(pid)  # the old title's other spellings are not on file
+
+    def warn_titles(self, pid: str, known: list[str], titles: list[str], source: Source) -> None:
+        """A title that differs materially from the paper's others merges two papers: say so."""
+        seen = list(known)
+        for title in titles:
+            if seen and title not in seen and ids.title_key(title) not in {
+                    ids.title_key(t) for t in seen}:
+                line = next((e.line for e in source.day.entries if e.title == title), 0)
+                self.summary.warnings.append(Problem(str(source.path), line, (
+                    f"titles {title!r} and {seen[0]!r} give the same id {pid!r}; kept as one "
+                    f"paper ({self.rel(self.paths.paper(pid))}, other_titles)")))
+            seen.append(title)
 
     def rederive(self, pid: str) -> None:
-        """A paper a new scrape no longer lists: rebuild it from the days that still do."""
+        """A paper a new scrape lists differently: rebuild it from the days that list it."""
         days = sorted(when for when, listed in self.day_listings().items() if pid in listed)
         if not days:
             self.papers[pid] = None
@@ -344,8 +444,10 @@ class Importer:
                 break
         if updated is None:  # a hand-made listing without a paper file: leave it to `check`
             return
-        self.papers[pid] = updated
-        self.writes[self.paths.paper(pid)] = updated
+        seen = [t for when in days for t in titles_by_id(
+            self.scraped_day(when) or scrape.ScrapedDay(when, (), ())).get(pid, ())]
+        self.papers[pid] = with_titles(updated, seen or known_titles(existing))
+        self.writes[self.paths.paper(pid)] = self.papers[pid]
 
     def scraped_day(self, when: date) -> scrape.ScrapedDay | None:
         """A day's entries: from this import, else from its scraped copy in content/."""
@@ -368,25 +470,42 @@ class Importer:
                     self.rel(note), 0, f"paper {pid!r} is in no day any more; "
                                        "this note now names no paper: delete or keep it"))
 
-    def write(self) -> None:
-        """Apply the plan: papers first, then scraped copies, then the day files naming them."""
+    def changes(self) -> tuple[dict[Path, bytes], list[Path]]:
+        """The bytes of every file that changes and the files to delete, counted.
+
+        Papers first, then scraped copies, then the day files naming them;
+        a file that already holds its bytes is left alone (its mtime too).
+        """
         order = {self.paths.papers_dir: 0, self.paths.scraped_dir: 1}
+        writes: dict[Path, bytes] = {}
+        deletes: list[Path] = []
         for path in sorted(self.writes, key=lambda p: (order.get(p.parent, 2), p)):
             data = self.writes[path]
             if isinstance(data, dict) and data == self.on_file.get(path.stem):
                 continue  # the file already says this: no need to format it again
             if data is None:
                 if path.exists():
-                    path.unlink()
+                    deletes.append(path)
                     self.summary.papers_removed += 1
                 continue
-            existed = path.exists()
-            if isinstance(data, bytes):
-                changed = write_atomic(path, data)
-            else:
-                changed = write_yaml(path, data)
-            if path.parent == self.paths.papers_dir and changed:
-                if existed:
-                    self.summary.papers_updated += 1
-                else:
+            raw = data if isinstance(data, bytes) else dump(data).encode("utf-8")
+            before = self.current(path)
+            if before == raw:
+                continue
+            writes[path] = raw
+            if path.parent == self.paths.papers_dir:
+                if before is None:
                     self.summary.papers_new += 1
+                else:
+                    self.summary.papers_updated += 1
+        return writes, deletes
+
+    def current(self, path: Path) -> bytes | None:
+        """A file's bytes now, None when there is none."""
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise ContentError([Problem(self.rel(path), 0, f"cannot read: {err.strerror}")]
+                               ) from None

@@ -35,6 +35,7 @@ class Paper:
     first_seen: date
     last_seen: date
     arxiv: str | None = None
+    other_titles: tuple[str, ...] = ()  # titles giving the same id (see importer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,11 +55,15 @@ def line_of(text: str, needle: str, start: int = 0) -> int:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file under `root`, by relative path, with its bytes."""
+    """Every file under `root`, by relative path, with its bytes.
+
+    The cache folder is left out: commands keep their lock files there, and
+    deleting it is always safe, so it is no part of what a command changed.
+    """
     return {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and ".paperpress-cache" not in path.relative_to(root).parts
     }
 
 
