@@ -23,7 +23,7 @@ from .model import Archive, Paper, SiteConfig, Topic
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 FEED_TITLE_SEPARATOR = " — "  # "Site — Topic", as feeds.TITLE_SEPARATOR
-ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +447,7 @@ def _is_web_url(link: str) -> bool:
 
 def _external(paper: Paper) -> tuple[tuple[str, str], ...]:
     """(label, URL) of the paper's pages elsewhere, from its arXiv id when it has one."""
-    if not paper.arxiv or not ARXIV_ID.match(paper.arxiv):
+    if not paper.arxiv or not ARXIV_ID.fullmatch(paper.arxiv):
         return ()
     return (("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"),
             ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv}"))
