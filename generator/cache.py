@@ -40,15 +40,23 @@ class ParseCache:
                 self._read(file)
 
     def _read(self, file: Path) -> None:
+        """Take a shard only when it has the very shape `save` writes.
+
+        A cache from another version, a damaged file or one that unpickles to
+        something else (a list, a short tuple, entries of other types) is no
+        cache at all: the build is slower, never wrong.
+        """
         try:
-            version, entries, derived = pickle.loads(file.read_bytes())
+            data = pickle.loads(file.read_bytes())
         except Exception:  # a damaged cache is only a slower build
             return
-        if version == VERSION:
-            shard = file.stem.removeprefix("content-")
-            self.shards[shard] = entries
-            if derived is not None:
-                self.derived = derived
+        if not (type(data) is tuple and len(data) == 3 and data[0] == VERSION
+                and _entries_ok(data[1]) and _derived_ok(data[2])):
+            return
+        _, entries, derived = data
+        self.shards[file.stem.removeprefix("content-")] = entries
+        if derived is not None:
+            self.derived = derived
 
     @property
     def entries(self) -> dict[str, tuple[Key, Any, int]]:
@@ -72,11 +80,11 @@ class ParseCache:
         stat = path.stat()
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
-    def has(self, path: Path) -> bool:
-        """Whether `path` is cached as it is on disk now."""
+    def has(self, path: Path, kind: type = object) -> bool:
+        """Whether `path` is cached, as a `kind`, as it is on disk now."""
         hit = self.shards.get(path.parent.name, {}).get(str(path))
         try:
-            return hit is not None and _valid(hit, self.key(path))
+            return hit is not None and _valid(hit, self.key(path), kind)
         except OSError:
             return False
 
@@ -85,14 +93,15 @@ class ParseCache:
         self.shards.setdefault(path.parent.name, {})[str(path)] = (key, value, parsed_ns)
         self.fresh.add(str(path))
 
-    def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
-        """The parsed value of `path`, parsing only when the file changed."""
+    def get(self, path: Path, parse: Callable[[Path], Any], kind: type = object) -> Any:
+        """The parsed value of `path`, parsing only when the file changed (or the
+        cached value is not a `kind`)."""
         key = self.key(path)
         name = str(path)
         self.used.add(name)
         shard = self.shards.setdefault(path.parent.name, {})
         hit = shard.get(name)
-        if hit is not None and _valid(hit, key):
+        if hit is not None and _valid(hit, key, kind):
             return hit[1]
         parsed_ns = time.time_ns()
         value = parse(path)
@@ -119,6 +128,35 @@ class ParseCache:
         return self.folder / f"content-{shard}.pickle"
 
 
-def _valid(hit: tuple[Key, Any, int], key: Key) -> bool:
+def _valid(hit: tuple[Key, Any, int], key: Key, kind: type = object) -> bool:
     """The entry is for this very file, and the file was not modified as it was parsed."""
-    return hit[0] == key and key[0] < hit[2] - RACY_NS
+    return hit[0] == key and key[0] < hit[2] - RACY_NS and isinstance(hit[1], kind)
+
+
+_KEY_TYPES = (int, int, int)
+
+
+def _is_key(key: Any) -> bool:
+    return type(key) is tuple and tuple(map(type, key)) == _KEY_TYPES
+
+
+def _entries_ok(entries: Any) -> bool:
+    """A shard as `save` writes it: file name to (key, value, parse time in ns)."""
+    return type(entries) is dict and all(
+        type(name) is str and type(entry) is tuple and len(entry) == 3
+        and _is_key(entry[0]) and type(entry[2]) is int
+        for name, entry in entries.items()
+    )
+
+
+def _derived_ok(derived: Any) -> bool:
+    """None, or a dict of dicts; the topic memo's papers map ids to (paper, topics)."""
+    if derived is None:
+        return True
+    if type(derived) is not dict or not all(type(v) is dict for v in derived.values()):
+        return False
+    papers = derived.get("topics", {}).get("papers", {})
+    return type(papers) is dict and all(
+        type(hit) is tuple and len(hit) == 2 and type(hit[1]) is tuple
+        for hit in papers.values()
+    )

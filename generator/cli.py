@@ -144,6 +144,9 @@ def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
     if note.exists():
         raise Fail(f"{paths.rel(note)}: a note exists already; edit it, nothing was changed")
     source = paths.rel(paths.paper(pid))
+    why = paths.may_read(paths.paper(pid))
+    if why:
+        raise Fail(f"{source}: {why}")
     try:
         text = paths.paper(pid).read_text(encoding="utf-8")
     except UnicodeDecodeError:

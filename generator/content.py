@@ -20,9 +20,9 @@ from . import ids, notes, parallel
 from .cache import ParseCache
 from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
 from .paths import ContentPaths
-from .store import ContentError, Problem, item_lines, key_lines, load_text
+from .store import ContentError, Problem, item_line, key_lines, load_text
 
-DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": ".txt"}
 
 
@@ -45,6 +45,10 @@ class Loader:
 
     def read_yaml(self, path: Path) -> tuple[Any, str] | None:
         """Parsed YAML and its text, or None after recording why not."""
+        why = self.paths.may_read(path)
+        if why:
+            self.problem(path, 0, why)
+            return None
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -114,7 +118,7 @@ class Loader:
         seen: set[str] = set()
         for index, item in enumerate(items):
             topic = self._topic(item)
-            line = 0 if isinstance(topic, Topic) and topic.slug not in seen else _item_line(
+            line = 0 if isinstance(topic, Topic) and topic.slug not in seen else item_line(
                 text, "topics", index)
             if isinstance(topic, str):
                 self.problem(path, line, topic)
@@ -145,28 +149,25 @@ class Loader:
 
     # -- papers, days, notes --------------------------------------------
     def papers(self) -> dict[str, Paper]:
-        return self._each(self.paths.papers_dir, ".yaml", self._paper)
+        return self._each(self.paths.papers_dir, ".yaml", self._paper, Paper)
 
     def days(self) -> tuple[Day, ...]:
-        loaded = self._each(self.paths.days_dir, ".yaml", self._day)
+        loaded = self._each(self.paths.days_dir, ".yaml", self._day, Day)
         return tuple(loaded[key] for key in sorted(loaded))
 
     def notes(self) -> dict[str, Note]:
-        return self._each(self.paths.notes_dir, ".md", self._note, parse_yaml=False)
+        return self._each(self.paths.notes_dir, ".md", self._note, Note, parse_yaml=False)
 
-    def _each(self, folder: Path, suffix: str, make: Callable, parse_yaml: bool = True) -> dict:
+    def _each(self, folder: Path, suffix: str, make: Callable, kind: type,
+              parse_yaml: bool = True) -> dict:
         """Every file of one kind, through the parse cache, keyed by file stem."""
         out: dict = {}
-        if not folder.is_dir():
-            return out
-        names = sorted(n for n in os.listdir(folder)  # names sort far faster than Paths
-                       if n.endswith(suffix) and not n.startswith("."))
-        paths = [folder / n for n in names]
+        paths = self._listing(folder, suffix)
         if len(paths) - self.cache.count(folder.name) >= PARALLEL_PARSE:  # a first build
-            self._prefetch([p for p in paths if not self.cache.has(p)], make, parse_yaml)
+            self._prefetch([p for p in paths if not self.cache.has(p, kind)], make, parse_yaml)
         for path in paths:
             try:
-                value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml))
+                value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml), kind)
             except ContentError as err:
                 self.problems.extend(err.problems)
                 continue
@@ -175,6 +176,31 @@ class Loader:
                 continue
             out[path.stem] = value
         return out
+
+    def _listing(self, folder: Path, suffix: str) -> list[Path]:
+        """The folder's files of one kind, by name, without those that may not be read.
+
+        Plain files pass on what the directory listing says (no system call
+        each); a link, a folder or a pipe is asked about, and reported.
+        """
+        if not folder.is_dir():
+            return []
+        why = self.paths.may_read(folder, folder=True)
+        if why:
+            self.problem(folder, 0, why)
+            return []
+        with os.scandir(folder) as found:
+            entries = sorted((e for e in found if e.name.endswith(suffix)
+                              and not e.name.startswith(".")), key=lambda e: e.name)
+        paths = []
+        for entry in entries:
+            path = folder / entry.name
+            why = None if entry.is_file(follow_symlinks=False) else self.paths.may_read(path)
+            if why:
+                self.problem(path, 0, why)
+            else:
+                paths.append(path)
+        return paths
 
     def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool) -> None:
         """Parse many new files on every core (a first build of a large archive).
@@ -263,7 +289,7 @@ class Loader:
 
     def _day(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Day | None:
         rel = self.rel(path)
-        if not DATE_NAME.match(path.stem):
+        if not DATE_NAME.fullmatch(path.stem):
             problems.append(Problem(rel, 0, "a day file is named YYYY-MM-DD.yaml"))
             return None
         if not isinstance(data, dict) or not isinstance(data.get("papers"), list):
@@ -276,7 +302,7 @@ class Loader:
         for index, item in enumerate(data["papers"]):
             message = _day_item_problem(item)
             if message:
-                problems.append(Problem(rel, _item_line(text, "papers", index), message))
+                problems.append(Problem(rel, item_line(text, "papers", index), message))
             else:
                 entries.append(DayEntry(item["id"], item.get("upvotes", 0)))
         source = data.get("source")
@@ -338,8 +364,10 @@ class Loader:
     def _check_day(self, day: Day, known_paper: Callable[[str], bool]) -> None:
         """A day's list (every id once, every id a paper) and, for `check`, its source file."""
         path = self.paths.day(day.date)
+        text = ""  # read on the first problem only: the error path
         if self.strict and day.source and not self._source_ok(day.source):
-            self.problem(path, key_lines(path.read_text(encoding="utf-8")).get("source", 1),
+            text = path.read_text(encoding="utf-8")
+            self.problem(path, key_lines(text).get("source", 1),
                          f"source {day.source!r} names no file in content/; "
                          f"expected scraped/{day.date.isoformat()}.txt")
         seen: set[str] = set()
@@ -349,8 +377,8 @@ class Loader:
             if again or not known_paper(pid):
                 message = (f"paper {pid!r} is listed twice" if again
                            else f"paper {pid!r} has no file in content/papers/")
-                line = _item_line(path.read_text(encoding="utf-8"), "papers", index)
-                self.problem(path, line, message)
+                text = text or path.read_text(encoding="utf-8")
+                self.problem(path, item_line(text, "papers", index), message)
 
     def strays(self) -> None:
         """Files under content/ that are none of the kinds the archive holds."""
@@ -365,9 +393,18 @@ class Loader:
             if suffix is None or not path.is_dir():
                 self.problem(path, 0, "stray file: not part of the archive's layout")
                 continue
+            why = self.paths.may_read(path, folder=True)
+            if why:
+                if path.name == "scraped":  # the other folders' readers report theirs
+                    self.problem(path, 0, why)
+                continue
             for inner in sorted(path.iterdir()):
-                if not inner.name.startswith(".") and (inner.suffix != suffix or inner.is_dir()):
+                if inner.name.startswith("."):
+                    continue
+                if inner.suffix != suffix or inner.is_dir():
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
+                elif path.name == "scraped" and (why := self.paths.may_read(inner)):
+                    self.problem(inner, 0, why)  # read by `import` only, so said here
 
 
 PARALLEL_PARSE = 1000  # files; fewer parse faster than a worker pool starts
@@ -403,12 +440,6 @@ def _absolute_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _item_line(text: str, key: str, index: int) -> int:
-    """The line of one list item; only called on the error path, as it re-parses."""
-    lines = item_lines(text, key)
-    return lines[index] if index < len(lines) else 1
-
-
 def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
     """The whole archive, or ContentError with every problem found.
 
@@ -417,6 +448,9 @@ def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = Fa
     from .listings import index
 
     loader = Loader(paths, cache, strict)
+    why = paths.may_read(paths.content, folder=True)
+    if why:  # every file in it would be refused: say it once
+        raise ContentError([Problem(paths.rel(paths.content), 0, why)])
     if strict:
         loader.strays()
     config = loader.config()

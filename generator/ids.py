@@ -9,8 +9,8 @@ import unicodedata
 MAX_SLUG = 80
 CUT_SLUG = 71
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-SAFE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
-SAFE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SAFE_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?")
+SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def _sha(text: str) -> str:
@@ -41,12 +41,12 @@ def paper_id(title: str) -> str:
 
 def is_safe_id(value: str) -> bool:
     """True when `value` can name a file or URL part without leaving its folder."""
-    return bool(SAFE_ID.match(value))
+    return bool(SAFE_ID.fullmatch(value))  # `$` would let a trailing newline through
 
 
 def is_safe_slug(value: str) -> bool:
     """Organization and topic slugs: a little wider than ids (case, dots, underscores)."""
-    return bool(SAFE_SLUG.match(value)) and value not in {".", ".."} and ".." not in value
+    return bool(SAFE_SLUG.fullmatch(value)) and value not in {".", ".."} and ".." not in value
 
 
 def org_path_slug(slug: str) -> str:

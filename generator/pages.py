@@ -27,7 +27,7 @@ FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing
 # its page and its feeds read these same words.
 LABELS = {"rss": "RSS", "atom": "Atom"}
 DESCRIPTIONS = {"topic": "Papers on {name}.", "org": "Research papers from {name}."}
-ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +475,7 @@ def _is_web_url(link: str) -> bool:
 
 def _external(paper: Paper) -> tuple[tuple[str, str], ...]:
     """(label, URL) of the paper's pages elsewhere, from its arXiv id when it has one."""
-    if not paper.arxiv or not ARXIV_ID.match(paper.arxiv):
+    if not paper.arxiv or not ARXIV_ID.fullmatch(paper.arxiv):
         return ()
     return (("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"),
             ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv}"))

@@ -1,10 +1,42 @@
-"""Where each kind of content lives under an archive's root: one place to change."""
+"""Where each kind of content lives under an archive's root, and which files may be read.
+
+`refusal` is the one rule for reading anything from an archive (content
+files, theme templates and static files): the file, every link in its path
+followed, must still be inside the folder it belongs to. A link that leaves
+it would publish whatever it points at (`/proc/self/environ`, `~/.ssh/...`,
+`.git/config` with its tokens) on the site and in every feed. A link that
+stays inside is fine: one note shared by two papers, for instance.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+
+
+def refusal(path: Path, boundary: Path, where: str = "the archive",
+            folder: bool = False) -> str | None:
+    """Why `path` may not be read (None when it may): it must resolve inside `boundary`,
+    a real path, and be a plain file (a folder when `folder`), not a pipe or device
+    that could stall a build.
+
+    A path that does not exist is no refusal: its reader says it is missing.
+    """
+    real = os.path.realpath(path)
+    kind = "folder" if folder else "file"
+    if real != str(boundary) and not real.startswith(os.path.join(boundary, "")):
+        return f"a link to a {kind} outside {where}; replace it with the {kind} itself"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None
+    if not (stat.S_ISDIR(mode) if folder else stat.S_ISREG(mode)):
+        return f"not a plain {kind}; replace it with a {kind}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -14,6 +46,15 @@ class ContentPaths:
     @property
     def content(self) -> Path:
         return self.root / "content"
+
+    @cached_property
+    def real_content(self) -> Path:
+        """Where every file read as content must resolve: the root's own `content/`."""
+        return Path(os.path.realpath(self.root)) / "content"
+
+    def may_read(self, path: Path, folder: bool = False) -> str | None:
+        """Why a file (or folder) of `content/` may not be read; None when it may."""
+        return refusal(path, self.real_content, folder=folder)
 
     @property
     def site_yaml(self) -> Path:

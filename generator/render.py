@@ -9,6 +9,7 @@ only ever reaches templates as data, never as template source.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import traceback
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from markupsafe import Markup, escape
 from . import urls
 from .model import Archive
 from .pages import Page
+from .paths import refusal
+from .scrape import find_urls
 from .store import ContentError, Problem
 
 
@@ -58,6 +61,13 @@ class Theme:
         if not (themes_dir / name).is_dir() and name != "default":
             raise ContentError([Problem("content/site.yaml", 0,
                                         f"theme {name!r} not found: expected themes/{name}/")])
+        for folder in folders:  # never list or walk a folder elsewhere
+            boundary = theme_boundary(folder)
+            for path, where in ((folder, "the archive"), (folder / "templates", "the theme"),
+                                (folder / "static", "the theme")):
+                why = refusal(path, boundary, where, folder=True) if path.exists() else None
+                if why:
+                    raise ContentError([Problem(shown(path), 0, why)])
         theme = cls(tuple(folders))
         if not theme.template_dirs():
             looked = ", ".join(str(folder / "templates") for folder in candidates)
@@ -75,19 +85,75 @@ class Theme:
             for stat in [path.stat()]
         )
 
-    def template_dirs(self) -> list[str]:
-        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
+    def loader(self) -> jinja2.BaseLoader:
+        """The theme's templates, the chosen theme's winning over the default's."""
+        return jinja2.ChoiceLoader([ThemeLoader(f) for f in self.folders
+                                    if (f / "templates").is_dir()])
 
     def static_files(self) -> dict[str, Path]:
-        """Asset name (path under static/) to the file that wins for it."""
+        """Asset name (path under static/) to the file that wins for it; a file (or the
+        folder) resolving outside its theme is refused, as it would be published."""
         found: dict[str, Path] = {}
+        problems: list[Problem] = []
         for folder in reversed(self.folders):  # later (user) folders override
             base = folder / "static"
             if base.is_dir():
-                for path in sorted(base.rglob("*")):
-                    if path.is_file() and not path.name.startswith("."):
-                        found[path.relative_to(base).as_posix()] = path
+                found.update(_static_of(base, theme_boundary(folder), problems))
+        if problems:
+            raise ContentError(problems)
         return dict(sorted(found.items()))
+
+
+def _static_of(base: Path, boundary: Path, problems: list[Problem]) -> dict[str, Path]:
+    """One theme's static files by name; what may not be read goes to `problems`."""
+    why = refusal(base, boundary, "the theme", folder=True)
+    if why:  # never walk a folder elsewhere
+        problems.append(Problem(shown(base), 0, why))
+        return {}
+    found = {}
+    for path in sorted(base.rglob("*")):  # rglob lists links to folders, never enters them
+        if path.name.startswith(".") or (path.is_dir() and not path.is_symlink()):
+            continue
+        why = refusal(path, boundary, "the theme", folder=path.is_dir())
+        if why:
+            problems.append(Problem(shown(path), 0, why))
+        elif path.is_file():
+            found[path.relative_to(base).as_posix()] = path
+    return found
+
+
+def theme_boundary(folder: Path) -> Path:
+    """Where a theme's files must resolve: `themes/<name>` under the archive's real root."""
+    return Path(os.path.realpath(folder.parent.parent)) / folder.parent.name / folder.name
+
+
+def shown(path: Path) -> str:
+    """A theme file as messages name it: `themes/<name>/...`."""
+    for parent in path.parents:
+        if parent.name == "themes":
+            return path.relative_to(parent.parent).as_posix()
+    return str(path)
+
+
+class ThemeRefused(ContentError, jinja2.TemplateError):
+    """A template that may not be read: a ContentError for the CLI and the dev server,
+    and a TemplateError where rendering reports template problems."""
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """One theme folder's templates; one resolving outside the theme is refused unread."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder / "templates"))
+        self.boundary = theme_boundary(folder)
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
+        why = refusal(path, self.boundary, "the theme") if os.path.lexists(path) else None
+        if why:
+            raise ThemeRefused([Problem(shown(path), 0, why)])
+        return super().get_source(environment, template)
 
 
 def hashed_name(name: str, data: bytes) -> str:
@@ -116,21 +182,7 @@ def format_date(value: date | None, style: str = "long") -> str:
     return f"{value:%b} {value.day}, {value.year}"
 
 
-# An http(s) URL in running text; what may end one is decided by `_trim_url`.
-WEB_URL = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
-URL_TRAILING = ".,;:!?'\"*"
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-
-
-def _trim_url(url: str) -> str:
-    """Drop the sentence punctuation a URL in prose ends with, and an unmatched ')'."""
-    while True:
-        trimmed = url.rstrip(URL_TRAILING)
-        if trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
-            trimmed = trimmed[:-1]
-        if trimmed == url:
-            return url
-        url = trimmed
 
 
 def linkify(text: str) -> Markup:
@@ -141,13 +193,12 @@ def linkify(text: str) -> Markup:
     """
     out: list[str] = []
     last = 0
-    for match in WEB_URL.finditer(text):
-        url = _trim_url(match.group(0))
+    for start, url in find_urls(text):  # a `.git` stays: the link is the text as written
         if not urlsplit(url).netloc:
             continue
-        out.append(str(escape(text[last : match.start()])))
+        out.append(str(escape(text[last:start])))
         out.append(f'<a href="{escape(url)}" rel="nofollow">{escape(url)}</a>')
-        last = match.start() + len(url)
+        last = start + len(url)
     out.append(str(escape(text[last:])))
     return Markup("".join(out))
 
@@ -177,7 +228,7 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
              assets: dict[str, tuple[str, bytes]]) -> jinja2.Environment:
     """The Jinja environment, compiled once per build and shared by every page."""
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs()]),
+        loader=theme.loader(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -238,10 +289,7 @@ def template_closure(env: jinja2.Environment) -> Callable[[str], str]:
 
 def check_templates(theme: Theme) -> list[Problem]:
     """Every template of the theme compiled once: syntax errors with file and line."""
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs()]),
-        autoescape=True,
-    )
+    env = jinja2.Environment(loader=theme.loader(), autoescape=True)
     env.filters.update(FILTERS)
     problems = []
     for name in env.list_templates():
@@ -249,11 +297,19 @@ def check_templates(theme: Theme) -> list[Problem]:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as err:
             problems.append(template_problem(err, theme))
+        except ThemeRefused as err:
+            problems.extend(err.problems)
+    try:
+        theme.static_files()
+    except ContentError as err:
+        problems.extend(err.problems)
     return problems
 
 
 def template_problem(err: BaseException, theme: Theme) -> Problem:
     """A template error as `themes/<theme>/templates/<name>:<line>: message`."""
+    if isinstance(err, ThemeRefused):
+        return err.problems[0]
     if isinstance(err, jinja2.TemplateSyntaxError):
         return Problem(_theme_path(err.filename or err.name or "?", theme), err.lineno or 0,
                        f"template syntax: {err.message}")

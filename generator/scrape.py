@@ -9,15 +9,18 @@ Real scrapes are damaged in known ways and still import: CRLF line ends, a
 BOM, the same entry twice, a last entry cut off (a title alone, a meta block
 cut short, an abstract stopping mid-sentence with no meta block after it,
 bytes ending inside a character). What is dropped becomes a warning with its
-line. A file that is not a scraped day's UTF-8 text is refused.
+line. A file that is not a scraped day's UTF-8 text is refused, and so is one
+whose numbers no page shows (a thousand-digit upvote count, a date that puts
+the day past the calendar): those are not damage to drop but text to fix.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from . import ids
 
@@ -40,8 +43,14 @@ CHROME = {
     "Daily Papers",
     "byAK and the research community",
 }
+# far above any real count: a longer number is damage, and would not fit the archive's YAML
+MAX_UPVOTES = 10**9
+MAX_AUTHORS = 100_000
 URL = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
 URL_TRAILING = ".,;:!?)]}'\"*"
+# what `trim_url` may cut off a URL's end, read backwards (`tig.` is `.git`)
+_TAIL = re.compile(f"[{re.escape(URL_TRAILING)}]*")
+_TAIL_GIT = re.compile(f"(?:[{re.escape(URL_TRAILING)}]+|tig\\.)*")
 
 
 class ScrapeError(ValueError):
@@ -162,13 +171,28 @@ def _is_meta(block: Block) -> bool:
     return len(block.lines) >= 2 and any(line in SEPARATOR for line in block.lines)
 
 
-def _upvotes(text: str | None) -> int:
+def _upvotes(text: str | None, line: int) -> int:
+    """`2`, `1,234`, `1.2k`; a count no listing shows (hundreds of digits) is refused."""
     if not text:
         return 0
     text = text.replace(",", "")
-    if text[-1] in "kK":
-        return round(float(text[:-1]) * 1000)
-    return int(float(text))
+    if len(text.partition(".")[0].rstrip("kK")) <= len(str(MAX_UPVOTES)):  # float() copes
+        votes = round(float(text[:-1]) * 1000) if text[-1] in "kK" else int(float(text))
+        if votes <= MAX_UPVOTES:
+            return votes
+    raise ScrapeError(f"upvote count {_shorten(text)!r} is not believable; "
+                      "fix the line and import again", line)
+
+
+def _authors(text: str, line: int) -> int:
+    if len(text) > len(str(MAX_AUTHORS)) or int(text) > MAX_AUTHORS:
+        raise ScrapeError(f"author count {_shorten(text)!r} is not believable; "
+                          "fix the line and import again", line)
+    return int(text)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}…{text[-4:]}"
 
 
 def _meta_fields(block: Block) -> dict | None:
@@ -183,11 +207,11 @@ def _meta_fields(block: Block) -> dict | None:
         "month": MONTHS[match.group(1)],
         "day": int(match.group(2)),
         "year": int(match.group(3)) if match.group(3) else None,
-        "upvotes": _upvotes(match.group(4)),
+        "upvotes": _upvotes(match.group(4), block.line + 2),
     }
     authors = AUTHORS.match(who.lstrip("•· "))
     if authors:
-        fields["authors"] = int(authors.group(1))
+        fields["authors"] = _authors(authors.group(1), block.line)
     else:
         org = ORG.match(who)
         if org:
@@ -345,6 +369,11 @@ def _day_of(header: Block, entries: list[Entry]) -> date:
             "cannot tell the day's year (no entry gives one); pass --date YYYY-MM-DD",
             header.line, undated=True, header=(month, day),
         )
+    if not MINYEAR <= year <= MAXYEAR:  # an entry dated `May 9, 9999` (or `0000`)
+        raise ScrapeError(
+            f"cannot tell the day's year (the entries' dates give {year}); "
+            "pass --date YYYY-MM-DD", header.line, undated=True, header=(month, day),
+        )
     return date(year, month, day)
 
 
@@ -371,25 +400,38 @@ def parse(raw: bytes, override: date | None = None) -> ScrapedDay:
     return ScrapedDay(day, tuple(entries), tuple(warnings))
 
 
-def _trim(url: str) -> str:
-    """A URL without the sentence around it: trailing punctuation, `.git`, and a
-    closing bracket that closes the text's parenthesis rather than the URL's own."""
-    while True:
-        stripped = url.rstrip(URL_TRAILING.replace(")", ""))
-        if stripped.endswith(".git"):
-            stripped = stripped[:-4]
-        if stripped.endswith(")") and stripped.count("(") < stripped.count(")"):
-            stripped = stripped[:-1]
-        if stripped == url:
-            return url
-        url = stripped
+def trim_url(url: str, drop_git: bool = False) -> str:
+    """A URL without the sentence around it: trailing punctuation, a closing bracket
+    that closes the text's parenthesis rather than the URL's own and, with
+    `drop_git`, a `.git` (a clone address names the same repository as its page).
+
+    Trimming from the end one piece at a time gives the same result as this
+    single pass over the reversed URL, which stays linear (and in C) for a
+    megabyte of `)`: the trimmable tail, cut at the first `)` the URL's own
+    `(` match.
+    """
+    tail = (_TAIL_GIT if drop_git else _TAIL).match(url[::-1]).group()
+    unmatched = max(url.count(")") - url.count("("), 0)
+    if tail.count(")") > unmatched:
+        kept = tail.split(")", unmatched + 1)[-1]  # from the first `)` that stays
+        tail = tail[: len(tail) - len(kept) - 1]
+    return url[: len(url) - len(tail)]
+
+
+def find_urls(text: str, drop_git: bool = False) -> Iterator[tuple[int, str]]:
+    """(offset, URL) of every http(s) URL in running text, each trimmed by `trim_url`.
+
+    The one finder of links: `links` keeps an abstract's for its paper file,
+    `render.linkify` makes them clickable where the text is shown.
+    """
+    for match in URL.finditer(text):
+        yield match.start(), trim_url(match.group(0), drop_git)
 
 
 def links(abstract: str) -> tuple[str, ...]:
     """http(s) URLs in an abstract, trailing punctuation and `.git` dropped, first seen first."""
     found: dict[str, None] = {}
-    for match in URL.finditer(abstract):
-        url = _trim(match.group(0))
-        if len(url.split("://", 1)[1]) > 0:
+    for _, url in find_urls(abstract, drop_git=True):
+        if url.partition("://")[2]:
             found.setdefault(url, None)
     return tuple(found)

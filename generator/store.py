@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,74 +88,210 @@ def dump(data: Any) -> str:
     )
 
 
+MAX_DIGITS = 18  # no count in an archive comes near; bigger ints only make trouble
+MAX_VALUES = 1_000_000  # values a document may hold once its aliases are expanded
+MAX_DEPTH = 100  # levels of nesting; content has five at most, YAML writers fail at ~300
+# every error a constructor can raise on a well-formed value it cannot build:
+# `!!int x` (ValueError), `!!bool x` (KeyError), `!!int _` (IndexError), `!!timestamp x`
+# (AttributeError), and whatever a future PyYAML raises in their place
+BAD_VALUE = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+             RecursionError)
+_DEEP_INDENT = re.compile(r"\n[ ?-]{25}")  # a line indented 25 columns or more
+# what YAML 1.1 accepts as text (the reader refuses anything else)
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Loader(FastLoader):
+    """The safe loader with ints bounded: a 4,000-digit count is damage, not data."""
+
+
+def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    too_big = ValueError(f"a number of more than {MAX_DIGITS} digits")
+    if len(node.value) > 4 * MAX_DIGITS:  # before Python spends time (or refuses) on it
+        raise too_big
+    value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if abs(value) >= 10**MAX_DIGITS:
+        raise too_big
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
 def load_text(text: str, path: str) -> Any:
-    """Parse YAML safely; a syntax error becomes a Problem with the line."""
+    """Parse YAML safely; anything it cannot build becomes a Problem with the line."""
     try:
-        return yaml.load(text, Loader=FastLoader)
+        return _load(text)
+    except _Refused as err:
+        raise ContentError([Problem(path, err.line, err.message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 0
         raise ContentError([Problem(path, line, f"YAML syntax: {err.problem}")]) from None
+    except yaml.reader.ReaderError as err:  # a character YAML refuses, such as NUL
+        raise ContentError([Problem(path, _unprintable_line(text),
+                                    f"YAML: unacceptable character #x{_code(err):04x}: "
+                                    f"{err.reason}")]) from None
     except yaml.YAMLError as err:
-        raise ContentError([Problem(path, 0, f"YAML: {err}")]) from None
-    except (ValueError, TypeError, AttributeError) as err:
+        raise ContentError([Problem(path, 0, f"YAML: {' '.join(str(err).split())}")]) from None
+    except BAD_VALUE as err:
         # a well-formed value that cannot be built: `2024-02-30`, `!!int x`
         why = str(err) if isinstance(err, ValueError) else "its tag cannot hold it"
         line = _bad_value_line(text)
         raise ContentError([Problem(path, line, f"invalid value: {why}")]) from None
 
 
-def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
-    if isinstance(node, yaml.ScalarNode):
-        yield node
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _scalars(item)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield from _scalars(key)
-            yield from _scalars(value)
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _load(text: str) -> Any:
+    """Compose, refuse a shape no reader survives before it is built, then construct."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "*" in text or _may_nest_deep(text):  # else nothing to expand, nothing deep
+            _check_shape(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _may_nest_deep(text: str) -> bool:
+    """Whether the text could nest past MAX_DEPTH. Only brackets open levels, and block
+    collections, each indented (by spaces, `- ` or `? `) about a column past the last:
+    under 25 of each, the depth stays under 50. Two scans in C, no walk."""
+    return text.count("[") + text.count("{") > 25 or bool(_DEEP_INDENT.search("\n" + text))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_shape(root: yaml.Node) -> None:
+    """Refuse a node graph that expands past MAX_VALUES, nests past MAX_DEPTH, or whose
+    aliases refer to themselves.
+
+    Aliases share one node, so loading stays cheap, but whatever walks the
+    data (or writes it out again) pays the expanded size: ten lines of
+    "billion laughs" are 10^9 values, and a thousand nested lists overflow
+    the writer's recursion. Walked iteratively, post-order, each node once.
+    """
+    done: dict[int, tuple[int, int]] = {}  # node id: (values expanded, levels deep)
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            below = [done[id(child)] for child in _children(node)]
+            done[key] = (1 + sum(b[0] for b in below), 1 + max((b[1] for b in below), default=0))
+            _refuse_shape(node, *done[key])
+        elif key in open_nodes:
+            raise _Refused(node.start_mark.line + 1,
+                           "an alias inside the value it names; write the value out instead")
+        elif key not in done:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in done)
+
+
+def _refuse_shape(node: yaml.Node, values: int, depth: int) -> None:
+    line = node.start_mark.line + 1
+    if values > MAX_VALUES:
+        raise _Refused(line, f"aliases expand to more than {MAX_VALUES:,} values; "
+                             "write the values out instead")
+    if depth > MAX_DEPTH:
+        raise _Refused(line, f"values nested more than {MAX_DEPTH} levels deep")
+
+
+def _code(err: yaml.reader.ReaderError) -> int:
+    char = err.character
+    return ord(char) if isinstance(char, str) else int(char or 0)
+
+
+def _unprintable_line(text: str) -> int:
+    """The line of the first character YAML refuses (the reader counts bytes, not lines)."""
+    found = _UNPRINTABLE.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
 def _bad_value_line(text: str) -> int:
-    """The line of the first scalar that cannot be constructed (0 if none is found)."""
-    loader = yaml.SafeLoader(text)
+    """The line of the first scalar that cannot be constructed (0 if none is found).
+
+    Walks the parser's events rather than a composed tree, so nesting as
+    deep as the parser allows needs no recursion.
+    """
+    loader = _Loader(text)
     try:
-        for node in _scalars(loader.get_single_node()):
-            try:
-                loader.construct_object(node, deep=True)
-            except (ValueError, TypeError, AttributeError, yaml.YAMLError):
-                return node.start_mark.line + 1
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.ScalarEvent) and not _constructs(loader, event):
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        return 0
     finally:
         loader.dispose()
     return 0
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """1-based line of each top-level key, for messages about a field."""
+def _constructs(loader: _Loader, event: yaml.ScalarEvent) -> bool:
+    """Whether one scalar, tagged as the composer would tag it, builds a value."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {
-        k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
-    }
+        loader.construct_object(node, deep=True)
+    except (*BAD_VALUE, yaml.YAMLError):
+        return False
+    return True
+
+
+def key_lines(text: str) -> Mapping[str, int]:
+    """1-based line of each top-level key, for messages about a field."""
+    return _outline(text)[0]
 
 
 def item_lines(text: str, key: str) -> list[int]:
     """1-based line of each item of a top-level list, for messages about one item."""
+    return list(_outline(text)[1].get(key, ()))
+
+
+def item_line(text: str, key: str, index: int) -> int:
+    """The line of one item of a top-level list (1 when unknown); no copy per call, as
+    a file may ask once for each of a hundred thousand items."""
+    lines = _outline(text)[1].get(key, ())
+    return lines[index] if index < len(lines) else 1
+
+
+@lru_cache(maxsize=8)
+def _outline(text: str) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+    """Lines of the top-level keys and of their lists' items; composed once per text,
+    as a file with a hundred thousand problems asks for a line per problem."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
-        return []
+        return {}, {}
     if not isinstance(node, yaml.MappingNode):
-        return []
+        return {}, {}
+    keys: dict[str, int] = {}
+    items: dict[str, tuple[int, ...]] = {}
     for k, v in node.value:
-        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in v.value]
-    return []
+        if isinstance(k, yaml.ScalarNode):
+            keys[k.value] = k.start_mark.line + 1
+            if isinstance(v, yaml.SequenceNode) and k.value not in items:
+                items[k.value] = tuple(item.start_mark.line + 1 for item in v.value)
+    return keys, items
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
