@@ -85,6 +85,10 @@ class Theme:
             for stat in [path.stat()]
         )
 
+    def template_dirs(self) -> list[str]:
+        """Where templates are looked up, in order: for messages about a missing one."""
+        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
+
     def loader(self) -> jinja2.BaseLoader:
         """The theme's templates, the chosen theme's winning over the default's."""
         return jinja2.ChoiceLoader([ThemeLoader(f) for f in self.folders
