@@ -26,6 +26,7 @@ permission error leaves the old archive or the new one, never a mix.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -225,12 +226,29 @@ def day_record(day: scrape.ScrapedDay) -> dict:
     }
 
 
-def _read_yaml(path: Path, rel: str) -> Any:
+def _read(paths: ContentPaths, path: Path) -> bytes | None:
+    """A content file's bytes, None when there is none; a link out of `content/` (or a
+    pipe) is refused unread, so an import never copies a file from elsewhere."""
+    why = paths.may_read(path) if os.path.lexists(path) else None
+    if why:
+        raise ContentError([Problem(paths.rel(path), 0, why)])
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise ContentError([Problem(paths.rel(path), 0,
+                                    f"cannot read: {err.strerror or err}")]) from None
+
+
+def _read_yaml(paths: ContentPaths, path: Path) -> Any:
+    raw = _read(paths, path)
+    if raw is None:
+        return None
+    rel = paths.rel(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
         raise ContentError([Problem(rel, 0, f"cannot read: {err}")]) from None
     return load_text(text, rel)
 
@@ -246,13 +264,14 @@ def _span(existing: Any, rel: str) -> tuple[date, date] | None:
     return first, last
 
 
-def _day_ids(path: Path, rel: str) -> list[str] | None:
+def _day_ids(paths: ContentPaths, path: Path) -> list[str] | None:
     """The paper ids an existing day file lists, or None when there is no such file.
 
     A hand-edited file could name anything; an id that is not a safe id
     would become a path, so a broken day file stops the import instead.
     """
-    data = _read_yaml(path, rel)
+    rel = paths.rel(path)
+    data = _read_yaml(paths, path)
     if data is None and not path.exists():
         return None
     papers = data.get("papers") if isinstance(data, dict) else None
@@ -305,7 +324,7 @@ class Importer:
     def paper(self, pid: str) -> dict | None:
         if pid not in self.papers:
             path = self.paths.paper(pid)
-            self.papers[pid] = self.on_file[pid] = _read_yaml(path, self.rel(path))
+            self.papers[pid] = self.on_file[pid] = _read_yaml(self.paths, path)
             _span(self.papers[pid], self.rel(path))
         return self.papers[pid]
 
@@ -319,7 +338,7 @@ class Importer:
         record = day_record(day)
         text = dump(record).encode("utf-8")
         day_path = self.paths.day(day.date)
-        old = _day_ids(day_path, self.rel(day_path))
+        old = _day_ids(self.paths, day_path)
         self.count_day(source, old, text)
         self.parsed[day.date] = day
         self.planned[day.date] = {p["id"] for p in record["papers"]}
@@ -339,15 +358,13 @@ class Importer:
     def archived(self, when: date) -> Source | None:
         """The archive's own snapshot of a date, parsed; None when absent or unreadable."""
         path = self.paths.scraped(when)
-        try:
-            raw = path.read_bytes()
-            return Source(path, raw, scrape.parse(raw, when))
-        except FileNotFoundError:
+        raw = _read(self.paths, path)
+        if raw is None:
             return None
+        try:
+            return Source(path, raw, scrape.parse(raw, when))
         except scrape.ScrapeError:
             return None  # a damaged copy: any snapshot of the date replaces it
-        except OSError as err:
-            raise ContentError([Problem(self.rel(path), 0, f"cannot read: {err}")]) from None
 
     def keep_older(self, source: Source, kept: Source) -> None:
         """The archive already has a later snapshot of this date: keep it, say so."""
@@ -371,11 +388,8 @@ class Importer:
     def unchanged(self, source: Source, day_text: bytes) -> bool:
         """The same scrape again: its copy and its day file already hold these bytes."""
         day = source.day.date
-        try:
-            return (self.paths.scraped(day).read_bytes() == source.raw
-                    and self.paths.day(day).read_bytes() == day_text)
-        except FileNotFoundError:
-            return False
+        return (_read(self.paths, self.paths.scraped(day)) == source.raw
+                and _read(self.paths, self.paths.day(day)) == day_text)
 
     def day_listings(self) -> dict[date, set[str]]:
         """Every day's paper ids: the day files on disk, overlaid with this import's days.
@@ -390,7 +404,7 @@ class Importer:
                     when = date.fromisoformat(path.stem)
                 except ValueError:
                     continue  # not a day file; `check` reports it
-                self.on_disk[when] = set(_day_ids(path, self.rel(path)) or ())
+                self.on_disk[when] = set(_day_ids(self.paths, path) or ())
         return {**self.on_disk, **self.planned}
 
     def merge(self, pid: str, entry: scrape.Entry, day: scrape.ScrapedDay,
@@ -453,10 +467,11 @@ class Importer:
         """A day's entries: from this import, else from its scraped copy in content/."""
         if when not in self.parsed:
             path = self.paths.scraped(when)
-            try:
-                self.parsed[when] = scrape.parse(path.read_bytes(), when)
-            except FileNotFoundError:
+            raw = _read(self.paths, path)
+            if raw is None:
                 return None
+            try:
+                self.parsed[when] = scrape.parse(raw, when)
             except scrape.ScrapeError as err:
                 raise ContentError([Problem(self.rel(path), err.line, err.message)]) from None
         return self.parsed[when]
@@ -502,10 +517,4 @@ class Importer:
 
     def current(self, path: Path) -> bytes | None:
         """A file's bytes now, None when there is none."""
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            raise ContentError([Problem(self.rel(path), 0, f"cannot read: {err.strerror}")]
-                               ) from None
+        return _read(self.paths, path)

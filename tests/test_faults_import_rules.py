@@ -185,3 +185,27 @@ def test_equal_upvotes_keep_the_snapshot_with_more_papers(tmp_path: Path) -> Non
     assert fresh(tmp_path, "long-short", [longer], [short]) == expected
     assert fresh(tmp_path, "short-long", [short], [longer]) == expected
     assert "papers/unvoted-paper.yaml" in expected
+
+
+# -- import reads nothing from outside the archive ----------------------------------
+def test_import_refuses_a_paper_file_linked_outside_and_copies_nothing(tmp_path: Path) -> None:
+    root = new_archive(tmp_path / "archive")
+    day = write(tmp_path / "in" / "mar2.txt", day_text("Mar 2", ANCHOR,
+                                                      entry("Linked Away", "Text.")))
+    assert import_days(root, day) == 0
+    papers = root / "content" / "papers"
+    outside = write(tmp_path / "elsewhere.yaml", (papers / "linked-away.yaml").read_text()
+                    .replace("title: Linked Away", "title: SECRET FROM ELSEWHERE"))
+    (papers / "linked-away.yaml").unlink()
+    (papers / "linked-away.yaml").symlink_to(outside)
+    before = tree(root / "content")
+    again = write(tmp_path / "in" / "mar3.txt", day_text("Mar 3", ANCHOR,
+                                                        entry("Linked Away", "Text.")))
+    done = subprocess.run(command(root, "import", again), capture_output=True, text=True,
+                          env=environment())
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("content/papers/linked-away.yaml: a link to a file outside "
+                                   "the archive; replace it with the file itself")
+    assert tree(root / "content") == before
+    assert all(b"SECRET" not in data for name, data in before.items()
+               if not name.endswith("linked-away.yaml"))
