@@ -25,6 +25,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, parallel, urls
+from .baseurl import is_base_url
 from .cache import ParseCache
 from .content import load
 from .ids import org_path_slug
@@ -427,7 +428,7 @@ def check_output_folder(paths: ContentPaths, out: Path) -> None:
 def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
           quiet: bool = False, verbose: bool = False) -> str:
     """`paperpress build`: one build, its summary line (and phase timings when verbose)."""
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
+    if base_url is not None and not is_base_url(base_url):
         raise ContentError([Problem("--base-url", 0, "must be an absolute http(s) URL")])
     check_output_folder(paths, (out or paths.root / "site").resolve())
     result = Builder(paths, out, base_url, progress=not quiet).run()
