@@ -138,6 +138,19 @@ def test_a_build_restores_deleted_and_damaged_files(root: Path, tmp_path: Path) 
     assert tree_bytes(site) == cold(root, tmp_path)
 
 
+def test_the_dev_servers_builder_restores_files_too(root: Path, tmp_path: Path) -> None:
+    """The dev server keeps its record in memory: the check runs in the process itself."""
+    served = tmp_path / "served"
+    builder = Builder(ContentPaths(root), served, "http://127.0.0.1:8000/", ParseCache(None),
+                      persist=False)
+    builder.run()
+    before = tree_bytes(served)
+    (served / "index.html").unlink()
+    (served / "feed.xml").write_bytes(b"")
+    assert builder.run().rendered == 2
+    assert tree_bytes(served) == before
+
+
 # -- 8. folders a build must not replace ----------------------------------------
 def test_a_pages_docs_folder_is_refused_and_left_alone(root: Path) -> None:
     docs = root / "docs"
