@@ -5,11 +5,19 @@ folder beside the output; only when every page rendered is anything moved
 into the output, so a failed build leaves the previous site whole. A build
 record (fingerprint and template digest per output file) lets the next build
 render only pages whose inputs changed; files whose bytes are unchanged are
-never rewritten, and files no longer planned are removed.
+never rewritten, and files no longer planned are removed. The record also
+keeps each file's size and mtime, so a file deleted or edited in the output
+is put back by the next build, at the cost of one stat per file.
+
+The output folder holds a manifest of the files the build wrote: a build
+replaces only such files, and refuses a folder holding any other (a Pages
+`docs/` with its own files). One build at a time writes a folder (its lock),
+and content is read under the archive's shared lock, never mid-import.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import gc
 import hashlib
@@ -18,16 +26,18 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
 from . import __version__, parallel, urls
+from .baseurl import is_base_url
 from .cache import ParseCache
 from .content import load
 from .ids import org_path_slug
+from .lock import archive_lock, output_lock
 from .model import Archive, Note, Paper
 from .pages import Card, Page, plan
 from .paths import ContentPaths
@@ -36,7 +46,12 @@ from .render import Theme, asset_map, make_env, render_page, template_closure, t
 from .store import ContentError, Problem, write_atomic
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+MANIFEST = ".paperpress-manifest"  # in the output folder: the files the last build left there
+# A record is used only when it has this shape; anything else means a full build.
+RECORD_SHAPE = {"version": int, "salt": bytes, "templates": dict, "pages": dict,
+                "planned": (set, frozenset), "signatures": dict, "assets": list,
+                "content": dict, "stamps": dict}
 
 
 @dataclass
@@ -112,7 +127,7 @@ def _work(indices: list[int]) -> list[Outcome] | Problem:
             context = page.make()
             fingerprint = fingerprinter.digest(page, context)
             if job["previous"].get(page.output) == (fingerprint, job["templates"][page.template]) \
-                    and (job["out"] / page.output).is_file():
+                    and page.output not in job["damaged"]:
                 out.append((index, fingerprint, None))
                 continue
             data = render_page(job["env"], page, context, job["archive"], job["urls"])
@@ -155,16 +170,26 @@ class Builder:
         if self.record is None:
             try:
                 record = pickle.loads(self.record_file.read_bytes())
-                ok = record.get("version") == RECORD_VERSION
             except Exception:  # missing or damaged: a full build
-                record, ok = {}, False
-            self.record = record if ok and self.out.is_dir() else {}
+                record = None
+            self.record = record if _is_record(record) and self.out.is_dir() else {}
         return self.record
 
-    def _save_record(self, record: dict) -> None:
+    def _save(self, record: dict) -> None:
+        """Keep the record and the parse cache for the next build: on disk, under the
+        archive's exclusive lock, held briefly. While an import holds that lock both are
+        left as they were; the next build then only does more work, as a record older
+        than the output makes pages look changed, never unchanged."""
+        changed = record != self.record
         self.record = record
-        if self.persist:
-            write_atomic(self.record_file, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        if not self.persist:
+            return
+        # ContentError comes only from the lock: writing raises OSError
+        with contextlib.suppress(ContentError), archive_lock(self.paths.cache_dir):
+            if changed:
+                data = pickle.dumps(_compact(record), protocol=pickle.HIGHEST_PROTOCOL)
+                write_atomic(self.record_file, data)
+            self.cache.save()
 
     # -- phases -------------------------------------------------------------
     def run(self) -> Result:
@@ -191,7 +216,8 @@ class Builder:
 
         self.cache.begin()
         try:
-            archive = load(self.paths, self.cache)
+            with archive_lock(self.paths.cache_dir, shared=True):  # never mid-import
+                archive = load(self.paths, self.cache)
         finally:  # files parsed by a failed load are changes the next build must see
             self.pending |= self.cache.changes()
         lap("load")
@@ -208,27 +234,30 @@ class Builder:
         if old.get("salt") != salt:
             old = {}
         planned = {page.output for page in pages}
-        candidates, signatures = self._candidates(pages, planned, archive, old, templates)
+        wanted = planned | {location for location, _ in assets.values()}
+        if not (self.out / MANIFEST).is_file():  # a folder no build wrote, or one of old
+            self._refuse_foreign(wanted | _recorded(old))
+        damaged = self._damaged(old, wanted)
+        candidates, signatures = self._candidates(pages, planned, archive, old, templates,
+                                                  damaged)
         lap("plan")
-        staging = self.out.parent / f".{self.out.name}.staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        staging = self._staging()
         previous = old.get("pages", {})
         try:
             outcomes = self._process(candidates, pages, previous, templates, env, archive,
-                                     site_urls, theme, staging)
+                                     site_urls, theme, staging, damaged)
             lap("render")
             record = self._record(pages, planned, outcomes, previous, templates, salt,
                                   signatures)
             record["assets"] = self._stage_assets(assets, staging)
             digests = {index: digest for index, _, digest in outcomes if digest is not None}
-            self._commit(pages, digests, record, old, staging, result)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        if record != self.record:
-            self._save_record(record)
-        if self.persist:
-            self.cache.save()
+            self._commit(pages, digests, record, old, staging, result, damaged)
+        except BaseException:
+            with contextlib.suppress(ContentError):  # the error in flight says what failed
+                _remove_tree(staging)
+            raise
+        _remove_tree(staging)
+        self._save(record)
         self.pending = set()
         lap("write")
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
@@ -236,6 +265,13 @@ class Builder:
         result.rendered = len(digests)
         result.considered = len(candidates)
         return result
+
+    def _staging(self) -> Path:
+        """The empty folder pages render into, beside the output (same file system)."""
+        staging = self.out.parent / f".{self.out.name}.staging"
+        _remove_tree(staging)  # a killed build's
+        staging.mkdir(parents=True)
+        return staging
 
     def _environment(self, theme: Theme, archive: Archive, site_urls: urls.Urls,
                      assets: dict) -> tuple[jinja2.Environment, Callable[[str], str]]:
@@ -284,13 +320,14 @@ class Builder:
         return ids
 
     def _candidates(self, pages: list[Page], planned: set[str], archive: Archive, old: dict,
-                    templates: dict) -> tuple[list[int], dict[str, tuple]]:
+                    templates: dict, damaged: set[str]) -> tuple[list[int], dict[str, tuple]]:
         """The pages to look at, and every paper's signature for the next build.
 
         When only paper and note files changed, and no changed paper moved
         between listings (same signature), the dependency record answers:
-        the pages that show a changed paper. Otherwise every page is looked
-        at, and fingerprints find the ones that changed.
+        the pages that show a changed paper, and those whose file is damaged.
+        Otherwise every page is looked at, and fingerprints find the ones
+        that changed.
         """
         changed = self._changed_ids()
         recorded = old.get("signatures")
@@ -303,16 +340,20 @@ class Builder:
             same_shape = all(recorded.get(pid) == signatures.get(pid) for pid in changed)
             if same_shape and planned == old.get("planned"):
                 found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
+                if damaged:
+                    found.update(i for i, page in enumerate(pages) if page.output in damaged)
                 return sorted(found), signatures
         signatures = {pid: self._signature(archive, pid) for pid in archive.papers}
         return list(range(len(pages))), signatures
 
     def _process(self, candidates: list[int], pages: list[Page], previous: dict,
                  templates: dict, env: jinja2.Environment, archive: Archive,
-                 site_urls: urls.Urls, theme: Theme, staging: Path) -> list[Outcome]:
-        """Fingerprint the candidates and render the changed, on every core when it pays."""
+                 site_urls: urls.Urls, theme: Theme, staging: Path,
+                 damaged: set[str]) -> list[Outcome]:
+        """Fingerprint the candidates and render the changed, on every core when it pays;
+        a damaged output file is rendered whatever its fingerprint."""
         _JOB.update(pages=pages, env=env, archive=archive, urls=site_urls, theme=theme,
-                    staging=staging, previous=previous, templates=templates, out=self.out)
+                    staging=staging, previous=previous, templates=templates, damaged=damaged)
         bar = Progress("rendering", len(candidates), not self.progress)
         outcomes: list[Outcome] = []
         try:
@@ -353,50 +394,184 @@ class Builder:
         return sorted(location for location, _ in assets.values())
 
     def _commit(self, pages: list[Page], digests: dict[int, bytes], record: dict, old: dict,
-                staging: Path, result: Result) -> None:
-        """Put the staged files in place; unchanged bytes are not rewritten, stale files go."""
+                staging: Path, result: Result, damaged: set[str]) -> None:
+        """Put the staged files in place; unchanged bytes are not rewritten, stale files go.
+        The manifest lists a file before it arrives, so a crash never leaves one unlisted."""
         wanted = record["planned"] | set(record["assets"])
-        previous = old["planned"] | set(old["assets"]) if "assets" in old else None
+        manifest = _read_manifest(self.out)
+        listed = manifest | _recorded(old)  # the files a build put here
         known: dict[str, bytes] = old.get("content", {})
         content = {name: digest for name, digest in known.items() if name in wanted}
         for index, digest in digests.items():
             content[pages[index].output] = digest
         record["content"] = content
         if len(digests) == len(pages) or not self.out.is_dir():
-            self._swap(staging, result, len(wanted))
+            _write_manifest(staging, wanted)
+            self._swap(staging, result, len(wanted), wanted | listed)
+            record["stamps"] = _stamps(self.out, wanted)
             return
+        if not wanted <= manifest:
+            _write_manifest(self.out, listed | wanted)
         staged = [(pages[i].output, digest) for i, digest in sorted(digests.items())]
         staged += [(name, b"") for name in record["assets"]]
+        moved = []
         for name, digest in staged:
             target = self.out / name
-            if digest and known.get(name) == digest and target.is_file():
-                continue
-            if not digest and target.is_file():  # assets: names carry their hash
+            if name not in damaged and target.is_file() and (
+                    not digest or known.get(name) == digest):  # assets: names carry their hash
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
-            result.written += 1
-        candidates = previous if previous is not None else _all_files(self.out)
-        for name in sorted(set(candidates) - wanted):
+            moved.append(name)
+        result.written = len(moved)
+        for name in sorted(listed - wanted):
             target = self.out / name
             if target.is_file() or target.is_symlink():
                 target.unlink()
                 result.removed += 1
                 _prune(target.parent, self.out)
+        if manifest != wanted:
+            _write_manifest(self.out, wanted)
+        stamps = old.get("stamps", {})
+        if damaged or moved or not stamps.keys() <= wanted:  # else unchanged: shared as is
+            stamps = {name: stamp for name, stamp in stamps.items()
+                      if name in wanted and name not in damaged} | _stamps(self.out, moved)
+        record["stamps"] = stamps
 
-    def _swap(self, staging: Path, result: Result, count: int) -> None:
-        """A full build: the staged folder becomes the output in two renames."""
+    def _swap(self, staging: Path, result: Result, count: int, allowed: set[str]) -> None:
+        """A full build: the staged folder becomes the output in two renames. The folder
+        it replaces may hold only `allowed` files: those a build wrote or would write."""
         old = self.out.parent / f".{self.out.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if self.out.exists():
+        _remove_tree(old)
+        replaced = self.out.exists()
+        if replaced:
+            self._refuse_foreign(allowed)
             os.replace(self.out, old)
-        os.replace(staging, self.out)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(staging, self.out)
+        except OSError:
+            if replaced:
+                os.replace(old, self.out)
+            raise
+        _remove_tree(old)
         result.written = count
 
+    def _refuse_foreign(self, allowed: set[str]) -> None:
+        """Refuse an output folder holding a file no build wrote (a CNAME, a README): a
+        full build replaces the folder whole, and such a file would be lost with it."""
+        foreign = sorted(set(_files(self.out)) - allowed - {MANIFEST})
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise ContentError([Problem(str(self.out), 0, (
+                f"not a folder a build may replace: it holds files a build would not write "
+                f"({shown}); move them out, or choose a new or empty folder"))])
 
-def _all_files(root: Path) -> list[str]:
-    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    def _damaged(self, old: dict, wanted: set[str]) -> set[str]:
+        """Output files not as the last build left them: missing, or with another size or
+        mtime than the record's. One stat each, no reading: cheap on every build."""
+        stamps: dict = old.get("stamps", {})
+        if not stamps:
+            return set(wanted)
+        root = f"{self.out}{os.sep}"
+        damaged = set()
+        for name in wanted:
+            try:
+                found = os.stat(root + name)
+            except OSError:
+                damaged.add(name)
+                continue
+            if stamps.get(name) != (found.st_size, found.st_mtime_ns):
+                damaged.add(name)
+        return damaged
+
+
+def _is_record(record: object) -> bool:
+    """Whether an unpickled record has the shape this version writes. Entries inside are
+    only ever compared for equality, so a wrong value there just means more work."""
+    return (isinstance(record, dict) and record.get("version") == RECORD_VERSION
+            and all(isinstance(record.get(key), kind) for key, kind in RECORD_SHAPE.items())
+            and all(isinstance(name, str) for name in (*record["planned"], *record["assets"])))
+
+
+def _compact(record: dict) -> dict:
+    """The record with one string object per output name. Pickle writes an object it
+    has written before as a back-reference, so the names the pages, content, stamps and
+    planned entries share are stored once: half the bytes, a third less time to load."""
+    names = {name: name for name in record["planned"]}
+    return {**record, "planned": set(names),
+            **{key: {names.get(name, name): value for name, value in record[key].items()}
+               for key in ("pages", "content", "stamps")}}
+
+
+def _recorded(old: dict) -> set[str]:
+    """The files the recorded build wrote; none without a record."""
+    return old["planned"] | set(old["assets"]) if old else set()
+
+
+def _files(root: Path) -> list[str]:
+    """Every file (or link) under `root`, relative, '/'-separated; none when it is missing."""
+    found = []
+    for top, dirs, files in os.walk(root):
+        rel = os.path.relpath(top, root).replace(os.sep, "/")
+        links = [name for name in dirs if os.path.islink(os.path.join(top, name))]
+        for name in files + links:
+            found.append(name if rel == "." else f"{rel}/{name}")
+    return found
+
+
+def _stamps(root: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Size and mtime of files just put in place, for the next build's `_damaged`."""
+    stamps = {}
+    for name in names:
+        with contextlib.suppress(OSError):  # gone already: the next build renders it
+            found = os.stat(root / name)
+            stamps[name] = (found.st_size, found.st_mtime_ns)
+    return stamps
+
+
+def _read_manifest(folder: Path) -> set[str]:
+    """The files a build left in `folder`, as its manifest lists them (none without one)."""
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def _write_manifest(folder: Path, names: set[str]) -> None:
+    lines = ["# paperpress: the files the last build left in this folder.",
+             "# A build replaces these only; it refuses a folder holding any other file.",
+             *sorted(names)]
+    write_atomic(folder / MANIFEST, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove a staging or old folder of ours. rmtree alone leaves behind any part it
+    cannot write (a read-only subfolder, as `cp -r` of a read-only tree makes): those
+    get write permission, then go. A folder that still stays is an error naming it."""
+    if not os.path.lexists(folder):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    if not os.path.lexists(folder):
+        return
+    try:
+        if folder.is_dir() and not folder.is_symlink():
+            _make_writable(folder)
+        shutil.rmtree(folder)
+    except OSError as err:
+        raise ContentError([Problem(str(folder), 0, (
+            f"cannot remove this leftover folder ({err.strerror or err}); "
+            "remove it by hand, then build again"))]) from None
+
+
+def _make_writable(folder: Path) -> None:
+    """Owner read, write and search on `folder` and every folder under it (links untouched)."""
+    os.chmod(folder, 0o700)
+    for top, dirs, _ in os.walk(folder):
+        for name in dirs:
+            path = os.path.join(top, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
 
 
 def _prune(folder: Path, top: Path) -> None:
@@ -407,19 +582,25 @@ def _prune(folder: Path, top: Path) -> None:
 
 
 def check_output_folder(paths: ContentPaths, out: Path) -> None:
-    """Refuse an output folder a build would damage: a build replaces the folder whole.
+    """Refuse, before anything is written, an output folder a build would damage.
 
     Not the archive itself or a folder holding it, nothing inside content/,
-    themes/ or the cache, and no existing folder with other files in it
-    (a site built before has its `.nojekyll`).
+    themes/ or the cache, not a file, and no folder with other files in it: a
+    folder is taken when it is empty, holds an earlier build's manifest, or
+    holds `.nojekyll` (as every site built before the manifest does). Once it
+    knows its plan, the build also refuses any file in it that a build did not
+    write and would not write (`Builder._refuse_foreign`).
     """
     root = paths.root.resolve()
     protected = [paths.content.resolve(), paths.themes_dir.resolve(),
                  paths.cache_dir.resolve()]
     bad = out == root or root.is_relative_to(out) or any(
         out == p or out.is_relative_to(p) for p in protected)
+    if not bad and os.path.lexists(out) and not out.is_dir():
+        raise ContentError([Problem(str(out), 0, "not a folder a build may replace: it is a "
+                                    "file; choose a new or empty folder")])
     if not bad and out.is_dir() and any(out.iterdir()):
-        bad = not (out / ".nojekyll").exists()
+        bad = not ((out / MANIFEST).is_file() or (out / ".nojekyll").exists())
     if bad:
         raise ContentError([Problem(str(out), 0, "not a folder a build may replace: choose a "
                                     "new or empty folder, or one built by paperpress before")])
@@ -427,11 +608,14 @@ def check_output_folder(paths: ContentPaths, out: Path) -> None:
 
 def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
           quiet: bool = False, verbose: bool = False) -> str:
-    """`paperpress build`: one build, its summary line (and phase timings when verbose)."""
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
+    """`paperpress build`: one build, its summary line (and phase timings when verbose).
+    The output folder's lock is held throughout, so builds into one folder take turns."""
+    if base_url is not None and not is_base_url(base_url):
         raise ContentError([Problem("--base-url", 0, "must be an absolute http(s) URL")])
-    check_output_folder(paths, (out or paths.root / "site").resolve())
-    result = Builder(paths, out, base_url, progress=not quiet).run()
+    target = (out or paths.root / "site").resolve()
+    check_output_folder(paths, target)
+    with output_lock(paths.cache_dir, target):
+        result = Builder(paths, target, base_url, progress=not quiet).run()
     text = result.summary()
     if verbose:
         text += "\n" + result.timings()

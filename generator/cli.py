@@ -163,8 +163,12 @@ def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
+    from .baseurl import is_base_url
     from .build import build
 
+    if args.base_url is not None and not is_base_url(args.base_url):
+        raise Fail(f"--base-url {args.base_url!r}: must be an absolute http(s) URL, "
+                   "e.g. https://user.github.io/repo/", 2)
     settle(ContentPaths(args.root))
     report = build(ContentPaths(args.root), out=Path(args.out) if args.out else None,
                    base_url=args.base_url, quiet=args.quiet, verbose=args.verbose)

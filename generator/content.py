@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import ids, notes, parallel
+from .baseurl import is_base_url
 from .cache import ParseCache
 from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
 from .paths import ContentPaths
@@ -90,7 +90,7 @@ class Loader:
         for key in data:
             if key not in values:
                 self.field_problem(path, text, str(key), f"unknown setting {key!r}")
-        if isinstance(values["base_url"], str) and not _absolute_url(values["base_url"]):
+        if isinstance(values["base_url"], str) and not is_base_url(values["base_url"]):
             self.field_problem(path, text, "base_url",
                                "base_url must be an absolute http(s) URL, e.g. https://user.github.io/repo/")
         for key in ("feed_size", "page_size"):
@@ -435,9 +435,6 @@ def _day_item_problem(item: Any) -> str | None:
     return None
 
 
-def _absolute_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
