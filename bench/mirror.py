@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.content import load
-from generator.ids import org_path_slug
-from generator.paths import ContentPaths
+from generator.archive.content import load
+from generator.core.ids import org_path_slug
+from generator.core.paths import ContentPaths
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import __version__ as paperpress_version
-from generator.scrape import parse
+from generator.ingest.scrape import parse
 
 from . import sites, synth
 from .measure import Run, count_output, has_gnu_time, remove, timed
@@ -125,7 +125,7 @@ def paperpress_tool(work: Path, timeout: float) -> Tool:
         note.write_text(f"---\ntags: [bench]\n---\n\n{sites.note_text(number)}", encoding="utf-8")
 
     skip = None
-    if importlib.util.find_spec("generator.build") is None:
+    if importlib.util.find_spec("generator.site.build") is None:
         skip = "paperpress has no build command yet"
     return Tool("paperpress", paperpress("--root", str(root), "build", "--verbose"), root,
                 root / "site", [root / ".paperpress-cache"], add_note, timeout, skip)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from generator.ids import org_path_slug, paper_id
+from generator.core.ids import org_path_slug, paper_id
 
 START = date(2024, 1, 2)
 PER_DAY = 50

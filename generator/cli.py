@@ -15,12 +15,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__, ids, journal, notes, skeleton
-from .lock import archive_lock
-from .model import Paper
-from .paths import ContentPaths
-from .progress import Progress
-from .store import ContentError, Problem, write_atomic, write_yaml
+from . import __version__
+from .archive import notes, skeleton
+from .core import ids
+from .core.lock import archive_lock
+from .core.model import Paper
+from .core.paths import ContentPaths
+from .core.progress import Progress
+from .core.store import ContentError, Problem, write_atomic, write_yaml
+from .ingest import journal
 
 
 class Fail(Exception):
@@ -67,7 +70,7 @@ def settle(paths: ContentPaths) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from .importer import Importer, expand, read_sources
+    from .ingest.importer import Importer, expand, read_sources
 
     paths = ContentPaths(args.root)
     if not paths.content.is_dir():
@@ -90,8 +93,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    from .content import load
-    from .render import Theme, check_templates
+    from .archive.content import load
+    from .site.render import Theme, check_templates
 
     paths = ContentPaths(args.root)
     if not paths.content.is_dir():
@@ -135,7 +138,7 @@ def cmd_note(args: argparse.Namespace) -> None:
 
 
 def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
-    from .store import load_text
+    from .core.store import load_text
 
     pid = args.paper_id
     if not ids.is_safe_id(pid) or not paths.paper(pid).exists():
@@ -163,8 +166,8 @@ def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    from .baseurl import is_base_url
-    from .build import build
+    from .core.baseurl import is_base_url
+    from .site.build import build
 
     if args.base_url is not None and not is_base_url(args.base_url):
         raise Fail(f"--base-url {args.base_url!r}: must be an absolute http(s) URL, "

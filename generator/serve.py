@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .build import Builder, Result
-from .cache import ParseCache
-from .paths import ContentPaths
-from .store import ContentError, Problem
+from .archive.cache import ParseCache
+from .core.paths import ContentPaths
+from .core.store import ContentError, Problem
+from .site.build import Builder, Result
 
 EVENTS = "/__paperpress__/events"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}

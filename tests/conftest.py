@@ -21,9 +21,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator import ids
-from generator.build import build
-from generator.paths import ContentPaths
+from generator.core import ids
+from generator.core.paths import ContentPaths
+from generator.site.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"

@@ -11,8 +11,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from generator.ids import paper_id
-from generator.scrape import parse
+from generator.core.ids import paper_id
+from generator.ingest.scrape import parse
 
 # bench/ sits beside generator/ but is not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from archive_helpers import FIXTURES, cli, import_days, new_archive, write
 
-from generator.content import load
-from generator.paths import ContentPaths
-from generator.store import ContentError
+from generator.archive.content import load
+from generator.core.paths import ContentPaths
+from generator.core.store import ContentError
 
 LAYERS = "content/papers/memory-layers-at-scale.yaml"
 DAY = "content/days/2024-03-03.yaml"

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from archive_helpers import day_text, entry, import_days, new_archive, run, tree, write
 
-from generator.content import load
-from generator.paths import ContentPaths
+from generator.archive.content import load
+from generator.core.paths import ContentPaths
 
 ANCHOR = entry("Anchor Paper", "Dates this page.", when="Dec 1, 2025 1")
 SHARED = entry("Shared Paper", "Listed on two days.", when="Jan 20 5")

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 from archive_helpers import day_text, entry, import_days, new_archive, run, tree, write
 
-from generator.lock import archive_lock
-from generator.paths import ContentPaths
+from generator.core.lock import archive_lock
+from generator.core.paths import ContentPaths
 
 ANCHOR = entry("Anchor Paper", "Dates this page.", when="Dec 1, 2025 1")
 

@@ -37,10 +37,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from generator import ids, scrape
-from generator.cache import VERSION
-from generator.render import linkify
-from generator.scrape import ScrapeError, links
+from generator.archive.cache import VERSION
+from generator.core import ids
+from generator.ingest import scrape
+from generator.ingest.scrape import ScrapeError, links
+from generator.site.render import linkify
 
 MARKER = "OUTSIDE-MARKER-5e1f"
 PID = "memory-layers-at-scale"

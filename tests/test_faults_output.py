@@ -19,11 +19,11 @@ import pytest
 from archive_helpers import cli, cli_many
 from conftest import REPO, tree_bytes, write_hostile_archive
 
-from generator.build import Builder
-from generator.cache import ParseCache
-from generator.lock import archive_lock, output_lock
-from generator.paths import ContentPaths
-from generator.store import ContentError
+from generator.archive.cache import ParseCache
+from generator.core.lock import archive_lock, output_lock
+from generator.core.paths import ContentPaths
+from generator.core.store import ContentError
+from generator.site.build import Builder
 
 BUSY = "another paperpress is running"
 REFUSED = "not a folder a build may replace"

@@ -26,9 +26,9 @@ import pytest
 from conftest import write_hostile_archive
 from test_serve import EVENTS, EventStream, Served, copy_archive, some_paper
 
-from generator.paths import ContentPaths
-from generator.render import hashed_name
+from generator.core.paths import ContentPaths
 from generator.serve import DevServer
+from generator.site.render import hashed_name
 
 HANG_GUARD = 30.0  # seconds; only to end a hung test, never a speed requirement
 TOPIC_ATTACK = "</script><img src=x onerror=alert(1)>"

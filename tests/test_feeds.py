@@ -24,15 +24,15 @@ import feedparser
 import pytest
 from lxml import etree
 
-from generator import ids
-from generator.content import load
-from generator.feeds import feed_xml
-from generator.listings import index
-from generator.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
-from generator.pages import Planner, plan
-from generator.paths import ContentPaths
-from generator.render import render_page
-from generator.urls import Urls
+from generator.archive.content import load
+from generator.archive.listings import index
+from generator.core import ids
+from generator.core.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from generator.core.paths import ContentPaths
+from generator.site.feeds import feed_xml
+from generator.site.pages import Planner, plan
+from generator.site.render import render_page
+from generator.site.urls import Urls
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://user.github.io/repo/"
@@ -485,11 +485,11 @@ def test_same_content_gives_identical_bytes_in_another_process(shipped):
     script = (
         "import hashlib, sys\n"
         "from pathlib import Path\n"
-        "from generator.content import load\n"
-        "from generator.pages import plan\n"
-        "from generator.paths import ContentPaths\n"
-        "from generator.render import render_page\n"
-        "from generator.urls import Urls\n"
+        "from generator.archive.content import load\n"
+        "from generator.site.pages import plan\n"
+        "from generator.core.paths import ContentPaths\n"
+        "from generator.site.render import render_page\n"
+        "from generator.site.urls import Urls\n"
         "arc = load(ContentPaths(Path(sys.argv[1])))\n"
         "urls = Urls(arc.config.base_url)\n"
         "feeds = {p.output: render_page(None, p, p.make(), arc, urls)\n"

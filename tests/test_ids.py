@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.ids import is_safe_id, is_safe_slug, org_path_slug, paper_id, slugify
+from generator.core.ids import is_safe_id, is_safe_slug, org_path_slug, paper_id, slugify
 
 
 def sha(text: str) -> str:

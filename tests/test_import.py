@@ -21,8 +21,8 @@ from archive_helpers import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.content import load
-from generator.paths import ContentPaths
+from generator.archive.content import load
+from generator.core.paths import ContentPaths
 
 FLASH = "LLM in a flash: Efficient Large Language Model Inference with Limited Memory"
 FLASH_ID = "llm-in-a-flash-efficient-large-language-model-inference-with-limited-memory"

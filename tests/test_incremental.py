@@ -19,9 +19,9 @@ from conftest import (
     tree_bytes,
 )
 
-from generator.build import Builder
-from generator.paths import ContentPaths
-from generator.store import ContentError
+from generator.core.paths import ContentPaths
+from generator.core.store import ContentError
+from generator.site.build import Builder
 
 BASE = "https://example.org/repo/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from generator import notes
+from generator.archive import notes
 
 
 def test_excerpt_joins_wrapped_lines_with_spaces() -> None:

@@ -29,8 +29,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`pip wheel .` of a copy of the repository, as a user builds it."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source") / "paperpress"
-    ignore = shutil.ignore_patterns(".venv", "site", ".paperpress-cache", "__pycache__",
-                                    "*.egg-info", "build", ".git", "test-artifacts", "bench")
+    top_level = {".venv", "site", ".paperpress-cache", "build", ".git", "test-artifacts", "bench"}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        """Build output and tooling at the top only: `generator/site/` is source."""
+        skipped = {n for n in names if n == "__pycache__" or n.endswith(".egg-info")}
+        return skipped | (top_level & set(names) if Path(folder) == ROOT else set())
+
     shutil.copytree(ROOT, source, ignore=ignore)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
                            "-w", str(out), str(source)], capture_output=True, text=True)

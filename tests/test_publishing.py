@@ -138,7 +138,7 @@ def host_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def checkout(target: Path) -> Path:
     """A copy of the repository as a host checks it out (no .venv, no build output)."""
     target.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".paperpress-cache", "site")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".paperpress-cache")
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from archive_helpers import CHROME, FIXTURES, REAL, day_text, entry, line_of
 
-from generator import scrape
-from generator.scrape import ScrapeError, links, parse
+from generator.ingest import scrape
+from generator.ingest.scrape import ScrapeError, links, parse
 
 
 def real(name: str) -> bytes:

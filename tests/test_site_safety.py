@@ -29,7 +29,7 @@ from conftest import (
     paper_id,
 )
 
-from generator import notes
+from generator.archive import notes
 
 TITLES = [SCRIPT_TITLE, TEMPLATE_TITLE, RAW_TITLE, ATTR_TITLE]
 ACTIVE_TAGS = ["script", "iframe", "object", "embed", "img", "svg", "math", "form", "base",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.store import (
+from generator.core.store import (
     ContentError,
     Problem,
     dump,

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .model import Note, Paper, Topic
+from ..core.model import Note, Paper, Topic
 
 WORD = re.compile(r"\w+")
 PLAIN = re.compile(r"\w+(?:[\s_-]+\w+)*")

@@ -35,8 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .paths import ContentPaths
-from .store import ContentError, Problem
+from ..core.paths import ContentPaths
+from ..core.store import ContentError, Problem
 
 JOURNAL = ".journal"
 DONE = ".journal.done"  # a finished journal on its way out

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from . import ids, parallel
-from .model import Appearance, Archive, OrgListing
+from ..core import ids, parallel
+from ..core.model import Appearance, Archive, OrgListing
 from .topics import Rules, assign, compile_rules
 
 

@@ -13,8 +13,8 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
-from .model import Note
-from .store import ContentError, Problem, key_lines, load_text
+from ..core.model import Note
+from ..core.store import ContentError, Problem, key_lines, load_text
 
 FENCE = "---"
 KEYS = ("topics", "pick", "hidden", "tags")

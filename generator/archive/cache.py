@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .store import write_atomic
+from ..core.store import write_atomic
 
 VERSION = 5
 DERIVED_SHARD = "papers"  # derived values name parsed papers: pickled with them

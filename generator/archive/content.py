@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import ids, notes, parallel
-from .baseurl import is_base_url
+from ..core import ids, parallel
+from ..core.baseurl import is_base_url
+from ..core.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from ..core.paths import ContentPaths
+from ..core.store import ContentError, Problem, item_line, key_lines, load_text
+from . import notes
 from .cache import ParseCache
-from .model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
-from .paths import ContentPaths
-from .store import ContentError, Problem, item_line, key_lines, load_text
 
 DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": ".txt"}

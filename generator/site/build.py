@@ -32,18 +32,20 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, parallel, urls
-from .baseurl import is_base_url
-from .cache import ParseCache
-from .content import load
-from .ids import org_path_slug
-from .lock import archive_lock, output_lock
-from .model import Archive, Note, Paper
+from .. import __version__
+from ..archive.cache import ParseCache
+from ..archive.content import load
+from ..core import parallel
+from ..core.baseurl import is_base_url
+from ..core.ids import org_path_slug
+from ..core.lock import archive_lock, output_lock
+from ..core.model import Archive, Note, Paper
+from ..core.paths import ContentPaths
+from ..core.progress import Progress
+from ..core.store import ContentError, Problem, write_atomic
+from . import urls
 from .pages import Card, Page, plan
-from .paths import ContentPaths
-from .progress import Progress
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
-from .store import ContentError, Problem, write_atomic
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
 RECORD_VERSION = 3

@@ -24,12 +24,12 @@ import jinja2
 from jinja2 import meta
 from markupsafe import Markup, escape
 
+from ..core.model import Archive
+from ..core.paths import refusal
+from ..core.store import ContentError, Problem
+from ..ingest.scrape import find_urls
 from . import urls
-from .model import Archive
 from .pages import Page
-from .paths import refusal
-from .scrape import find_urls
-from .store import ContentError, Problem
 
 
 def _builtin_theme() -> Path:
@@ -39,7 +39,7 @@ def _builtin_theme() -> Path:
     packaged = Path(str(resources.files("generator").joinpath("default_theme")))
     if (packaged / "templates").is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "themes" / "default"
+    return Path(__file__).resolve().parents[2] / "themes" / "default"
 
 
 BUILTIN_THEME = _builtin_theme()

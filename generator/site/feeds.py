@@ -33,9 +33,9 @@ from urllib.parse import urljoin
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from . import notes
+from ..archive import notes
+from ..core.model import Note, Paper, SiteConfig
 from . import urls as locations
-from .model import Note, Paper, SiteConfig
 from .urls import Urls
 
 if TYPE_CHECKING:

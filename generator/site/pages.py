@@ -17,9 +17,10 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import notes, urls
-from .ids import org_path_slug
-from .model import Archive, Note, Paper, SiteConfig, Topic
+from ..archive import notes
+from ..core.ids import org_path_slug
+from ..core.model import Archive, Note, Paper, SiteConfig, Topic
+from . import urls
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing"

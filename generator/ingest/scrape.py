@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date
 
-from . import ids
+from ..core import ids
 
 MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTH = "|".join(MONTHS)

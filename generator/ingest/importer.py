@@ -32,9 +32,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import ids, journal, scrape
-from .paths import ContentPaths
-from .store import ContentError, Problem, dump, item_lines, load_text
+from ..core import ids
+from ..core.paths import ContentPaths
+from ..core.store import ContentError, Problem, dump, item_lines, load_text
+from . import journal, scrape
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""`content/` into the model: loading, the parse cache, notes, topics and listings."""

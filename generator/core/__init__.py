@@ -1,0 +1,1 @@
+"""Foundations every stage shares: the model, ids, paths, YAML and atomic writes, locks."""

@@ -1,0 +1,1 @@
+"""The model into a site: URLs, the page plan, templates, feeds and the build."""
