@@ -17,7 +17,18 @@ from typing import Any
 
 from ..core import ids, parallel
 from ..core.baseurl import is_base_url
-from ..core.model import Archive, Day, DayEntry, Note, Org, Paper, SiteConfig, Topic
+from ..core.model import (
+    PAPER_FIELDS,
+    Archive,
+    Day,
+    DayEntry,
+    Field,
+    Note,
+    Org,
+    Paper,
+    SiteConfig,
+    Topic,
+)
 from ..core.paths import ContentPaths
 from ..core.store import ContentError, Problem, item_line, key_lines, load_text
 from . import notes
@@ -233,60 +244,26 @@ class Loader:
         return value
 
     def _paper(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Paper | None:
+        """A paper file, checked field by field against `PAPER_FIELDS`."""
         rel = self.rel(path)
-
-        def bad(key: str, message: str) -> None:
-            problems.append(Problem(rel, key_lines(text).get(key, 1), message))
-
         if not ids.is_safe_id(path.stem):
             problems.append(Problem(rel, 0, "file name is not a valid paper id"))
             return None
         if not isinstance(data, dict):
             problems.append(Problem(rel, 1, "a paper file must be a mapping of fields"))
             return None
-        if data.get("id") != path.stem:
-            bad("id", f"id must be {path.stem!r}, the file's name")
-        for key in ("title", "abstract"):
-            if not isinstance(data.get(key), str) or not data[key].strip():
-                bad(key, f"{key} is required text")
-        for key in ("first_seen", "last_seen"):
-            if not isinstance(data.get(key), date):
-                bad(key, f"{key} must be a date (YYYY-MM-DD)")
-        if "published" in data and not isinstance(data["published"], date):
-            bad("published", "published must be a date (YYYY-MM-DD)")
-        authors = data.get("authors")
-        if authors is not None and (not isinstance(authors, int) or isinstance(authors, bool)):
-            bad("authors", "authors must be a whole number")
-        org = data.get("organization")
-        if org is not None and not (
-            isinstance(org, dict) and isinstance(org.get("slug"), str)
-            and ids.is_safe_slug(org["slug"]) and isinstance(org.get("name"), str)
-        ):
-            bad("organization", "organization needs a slug (letters, digits, - _ .) and a name")
-        links = data.get("links") or []
-        if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
-            bad("links", "links must be a list of URLs")
-        arxiv = data.get("arxiv")
-        if arxiv is not None and not isinstance(arxiv, str):
-            bad("arxiv", "arxiv must be text")
-        others = data.get("other_titles") or []
-        if not isinstance(others, list) or not all(isinstance(t, str) for t in others):
-            bad("other_titles", "other_titles must be a list of titles")
+        values: dict[str, Any] = {}
+        lines: dict[str, int] | None = None
+        for spec in PAPER_FIELDS:
+            value, message = _field(spec, data.get(spec.key), path.stem)
+            if message is None:
+                values[spec.name] = value
+                continue
+            lines = lines if lines is not None else key_lines(text)
+            problems.append(Problem(rel, lines.get(spec.key, 1), message))
         if problems:
             return None
-        return Paper(
-            id=path.stem,
-            title=data["title"],
-            abstract=data["abstract"],
-            published=data.get("published"),
-            authors=authors,
-            org=Org(org["slug"], org["name"]) if org else None,
-            links=tuple(links),
-            first_seen=data["first_seen"],
-            last_seen=data["last_seen"],
-            arxiv=arxiv,
-            other_titles=tuple(others),
-        )
+        return Paper(**values)
 
     def _day(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Day | None:
         rel = self.rel(path)
@@ -423,6 +400,46 @@ def _parse_chunk(paths: list[Path]) -> list[tuple[Path, tuple, Any, int]]:
         except (ContentError, OSError, UnicodeDecodeError):
             continue  # parsed again, and reported, by the main process
     return out
+
+
+_BAD = object()
+
+
+def _org(value: Any) -> Any:
+    ok = (isinstance(value, dict) and isinstance(value.get("slug"), str)
+          and ids.is_safe_slug(value["slug"]) and isinstance(value.get("name"), str))
+    return Org(value["slug"], value["name"]) if ok else _BAD
+
+
+def _strings(value: Any) -> Any:
+    ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return tuple(value) if ok else _BAD
+
+
+# Each kind of paper field: how a value is checked and built, and what is said when it is not.
+FIELD_KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "text": (lambda v: v if isinstance(v, str) and v.strip() else _BAD, "{key} is required text"),
+    "titles": (_strings, "{key} must be a list of titles"),
+    "date": (lambda v: v if isinstance(v, date) else _BAD, "{key} must be a date (YYYY-MM-DD)"),
+    "count": (lambda v: v if isinstance(v, int) and not isinstance(v, bool) else _BAD,
+              "{key} must be a whole number"),
+    "org": (_org, "{key} needs a slug (letters, digits, - _ .) and a name"),
+    "urls": (_strings, "{key} must be a list of URLs"),
+    "arxiv": (lambda v: v if isinstance(v, str) else _BAD, "{key} must be text"),
+}
+_EMPTY = {"titles": (), "urls": ()}
+
+
+def _field(spec: Field, value: Any, stem: str) -> tuple[Any, str | None]:
+    """One field's value for `Paper`, or the problem with it. A paper's `id` must be its
+    file's name; an optional field that is absent (or null) takes its empty value."""
+    if spec.kind == "id":
+        return stem, None if value == stem else f"id must be {stem!r}, the file's name"
+    if value is None and not spec.required:
+        return _EMPTY.get(spec.kind), None
+    check, message = FIELD_KINDS[spec.kind]
+    built = check(value)
+    return (None, message.format(key=spec.key)) if built is _BAD else (built, None)
 
 
 def _day_item_problem(item: Any) -> str | None:

@@ -39,6 +39,45 @@ class Paper:
 
 
 @dataclass(frozen=True, slots=True)
+class Field:
+    """One stored field of a paper file: its YAML key, its kind (which says how the loader
+    checks it), whether every paper has it, and the `Paper` attribute it fills."""
+
+    key: str
+    kind: str  # a kind the loader knows: id, text, titles, date, count, org, urls, arxiv
+    required: bool = False
+    attr: str = ""  # the Paper attribute, when it is not the key
+
+    @property
+    def name(self) -> str:
+        return self.attr or self.key
+
+
+# A paper file's fields in the order they are written. Adding a stored field is one line
+# here, its attribute on `Paper`, and the template that shows it.
+PAPER_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", required=True),
+    Field("title", "text", required=True),
+    Field("other_titles", "titles"),
+    Field("abstract", "text", required=True),
+    Field("published", "date"),
+    Field("organization", "org", attr="org"),
+    Field("authors", "count"),
+    Field("links", "urls"),
+    Field("first_seen", "date", required=True),
+    Field("last_seen", "date", required=True),
+    Field("arxiv", "arxiv"),
+)
+
+
+def paper_file_order(record: dict) -> dict:
+    """A paper file's fields in the table's order; keys the table does not know keep their
+    place at the end, so a hand-added key is never lost by an import."""
+    known = {f.key: record[f.key] for f in PAPER_FIELDS if f.key in record}
+    return known | {k: v for k, v in record.items() if k not in known}
+
+
+@dataclass(frozen=True, slots=True)
 class DayEntry:
     """A paper's place on one day: rank order is list order."""
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import ids
+from ..core.model import paper_file_order
 from ..core.paths import ContentPaths
 from ..core.store import ContentError, Problem, dump, item_lines, load_text
 from . import journal, scrape
@@ -187,18 +188,14 @@ def with_titles(record: dict, seen: list[str]) -> dict:
             key = ids.title_key(title)
             if key != own:
                 first[key] = min(first.get(key, title), title)
-    others = sorted(first.values())
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if key != "other_titles":
-            out[key] = value
-        if key == "title" and others:
-            out["other_titles"] = others
-    return out
+    out = {key: value for key, value in record.items() if key != "other_titles"}
+    if first:
+        out["other_titles"] = sorted(first.values())
+    return paper_file_order(out)
 
 
 def paper_record(entry: scrape.Entry, day: scrape.ScrapedDay, span: tuple[date, date]) -> dict:
-    """A paper file's fields, in the order they are written (`other_titles` aside)."""
+    """A paper file's fields (`other_titles` aside), in the order of `PAPER_FIELDS`."""
     record: dict[str, Any] = {
         "id": ids.paper_id(entry.title),
         "title": entry.title,
@@ -213,7 +210,7 @@ def paper_record(entry: scrape.Entry, day: scrape.ScrapedDay, span: tuple[date, 
         record["authors"] = entry.authors
     record["links"] = list(scrape.links(entry.abstract))
     record["first_seen"], record["last_seen"] = span
-    return record
+    return paper_file_order(record)
 
 
 def day_record(day: scrape.ScrapedDay) -> dict:
