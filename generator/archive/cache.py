@@ -3,8 +3,9 @@
 Kept in memory by the dev server and, for `build`, pickled under the
 archive's `.paperpress-cache/` (ignored by git), one file per content folder
 so that saving a note does not rewrite the cache of 100,000 papers. A file
-whose size, mtime or inode changed is parsed afresh; a cache from another
-version is discarded.
+whose size, mtime or inode changed is parsed afresh; a cache written by other
+code (another format, or another version of the loader or the matcher) is
+discarded.
 
 Like git's index, an entry is trusted only when the file was last modified
 well before it was parsed: two saves within one tick of the file system's
@@ -13,6 +14,7 @@ clock, of the same size, would otherwise look like one ("racily clean").
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import time
 from collections.abc import Callable
@@ -21,7 +23,23 @@ from typing import Any
 
 from ..core.store import write_atomic
 
-VERSION = 5
+FORMAT = 5  # the shape of a shard file
+
+
+def _code_digest() -> str:
+    """A digest of the code whose results the cache keeps: the loader, notes, the topic
+    matcher, the model and the YAML reader. Any change to them (a new field, a fixed
+    check, a new matching rule) discards every cache, so a warm cache never hides it."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in (here / "content.py", here / "notes.py", here / "topics.py",
+                 here / "listings.py", here.parent / "core" / "model.py",
+                 here.parent / "core" / "store.py", here.parent / "core" / "ids.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+VERSION = (FORMAT, _code_digest())
 DERIVED_SHARD = "papers"  # derived values name parsed papers: pickled with them
 
 Key = tuple[int, int, int]
