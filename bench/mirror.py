@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.archive.content import load
+from generator.archive.listings import index
 from generator.core.ids import org_path_slug
 from generator.core.paths import ContentPaths
 
@@ -53,7 +54,7 @@ class Mirror:
 
 def mirror(root: Path) -> Mirror:
     """Load the archive at `root` with paperpress and flatten what the other sites need."""
-    archive = load(ContentPaths(root))
+    archive = index(load(ContentPaths(root)))
     listed = set(archive.recent)
     order = list(archive.recent) + [p for p in archive.papers if p not in listed]
     rows = []

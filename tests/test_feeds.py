@@ -80,7 +80,7 @@ def built(arc: Archive) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def shipped() -> Archive:
-    return load(ContentPaths(ROOT))
+    return index(load(ContentPaths(ROOT)))
 
 
 @pytest.fixture
@@ -470,7 +470,7 @@ def test_no_date_in_any_feed_is_the_build_time(shipped):
 def test_same_content_gives_identical_bytes_in_one_process(shipped, small):
     assert built(shipped) == built(shipped)
     assert built(small) == built(small)
-    fresh = load(ContentPaths(ROOT))
+    fresh = index(load(ContentPaths(ROOT)))
     assert built(fresh) == built(shipped)
 
 
@@ -486,11 +486,12 @@ def test_same_content_gives_identical_bytes_in_another_process(shipped):
         "import hashlib, sys\n"
         "from pathlib import Path\n"
         "from generator.archive.content import load\n"
+        "from generator.archive.listings import index\n"
         "from generator.site.pages import plan\n"
         "from generator.core.paths import ContentPaths\n"
         "from generator.site.render import render_page\n"
         "from generator.site.urls import Urls\n"
-        "arc = load(ContentPaths(Path(sys.argv[1])))\n"
+        "arc = index(load(ContentPaths(Path(sys.argv[1]))))\n"
         "urls = Urls(arc.config.base_url)\n"
         "feeds = {p.output: render_page(None, p, p.make(), arc, urls)\n"
         "         for p in plan(arc, urls.path) if p.kind == 'feed'}\n"

@@ -160,3 +160,21 @@ def test_two_saves_in_one_clock_tick_are_both_seen(hostile_root: Path, tmp_path:
     builder.run()
     page = tmp_path / "site" / "papers" / paper_id(SCRIPT_TITLE) / "index.html"
     assert "Later version BBBB." in page.read_text(encoding="utf-8")
+
+
+def test_a_change_built_into_another_folder_first_still_reaches_this_one(
+        hostile_root: Path, tmp_path: Path) -> None:
+    """Two output folders share one parse cache: the second build must still see the
+    note saved before the first, though the cache parsed it already."""
+    site, other = tmp_path / "site", tmp_path / "public"
+    time.sleep(0.1)
+    build(hostile_root, site)
+    build(hostile_root, other)
+    edit_note_body(hostile_root)
+    time.sleep(0.1)
+    build(hostile_root, other)  # parses the note: the cache now holds it as unchanged
+    _, considered, rendered = build(hostile_root, site)
+    assert rendered > 0 and considered < 1000
+    shutil.rmtree(hostile_root / ".paperpress-cache")
+    build(hostile_root, tmp_path / "cold")
+    assert tree_bytes(site) == tree_bytes(tmp_path / "cold")

@@ -15,6 +15,7 @@ clock, of the same size, would otherwise look like one ("racily clean").
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -87,6 +88,18 @@ class ParseCache:
     def begin(self) -> None:
         """Start a run: `changes()` then tells what changed since the last one."""
         self.used, self.fresh = set(), set()
+
+    def identities(self, root: Path) -> dict[str, Key]:
+        """The files this run used, by path relative to `root`, with the identity (mtime,
+        size, inode) each was parsed at: what a build records to know, next time, which
+        files changed since it, whichever other build used the cache meanwhile."""
+        prefix = f"{root}{os.sep}"
+        found = {}
+        for shard in self.shards.values():
+            for name, entry in shard.items():
+                if name in self.used:
+                    found[name.removeprefix(prefix)] = entry[0]
+        return found
 
     def changes(self) -> set[str]:
         """Files parsed afresh this run, or gone since the entries were made."""

@@ -223,16 +223,12 @@ class Loader:
         """
         if not parallel.can_fork():
             return
-        _PREFETCH.update(loader=self, make=make, parse_yaml=parse_yaml)
-
         def store(parsed: list[tuple[Path, tuple, Any, int]]) -> None:
             for path, key, value, parsed_ns in parsed:
                 self.cache.put(path, key, value, parsed_ns)
 
-        try:
-            parallel.run(_parse_chunk, parallel.chunks(paths, 500), store)
-        finally:
-            _PREFETCH.clear()
+        parallel.run(_parse_chunk, parallel.chunks(paths, 500), store,
+                     shared=(self, make, parse_yaml))
 
     def _parse(self, path: Path, make: Callable, parse_yaml: bool) -> Any:
         text = path.read_text(encoding="utf-8")
@@ -386,12 +382,12 @@ class Loader:
 
 
 PARALLEL_PARSE = 1000  # files; fewer parse faster than a worker pool starts
-_PREFETCH: dict = {}  # what forked parse workers share
 
 
-def _parse_chunk(paths: list[Path]) -> list[tuple[Path, tuple, Any, int]]:
+def _parse_chunk(shared: tuple[Loader, Callable, bool],
+                 paths: list[Path]) -> list[tuple[Path, tuple, Any, int]]:
     """Parse files in a worker: (path, cache key, value) for those that parsed cleanly."""
-    loader, make, parse_yaml = (_PREFETCH[k] for k in ("loader", "make", "parse_yaml"))
+    loader, make, parse_yaml = shared
     out = []
     for path in paths:
         try:
@@ -456,12 +452,11 @@ def _day_item_problem(item: Any) -> str | None:
 
 
 def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
-    """The whole archive, or ContentError with every problem found.
+    """The whole archive as stored, or ContentError with every problem found. Only loads:
+    the listings every page needs are `listings.index`'s, a step of its own.
 
     `strict` adds the checks only `check` makes (stray files, day sources).
     """
-    from .listings import index
-
     loader = Loader(paths, cache, strict)
     why = paths.may_read(paths.content, folder=True)
     if why:  # every file in it would be refused: say it once
@@ -479,5 +474,4 @@ def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = Fa
     if loader.problems:
         raise ContentError(loader.problems)
     assert config is not None
-    return index(Archive(config, topics, papers, days, note_map),
-                 cache.derived.setdefault("topics", {}) if cache else None)
+    return Archive(config, topics, papers, days, note_map)

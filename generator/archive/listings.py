@@ -51,7 +51,6 @@ def index(archive: Archive, memo: dict | None = None) -> Archive:
 
 
 PARALLEL_MATCH = 2000  # papers; fewer match faster than a worker pool starts
-_MATCH: dict = {}  # what forked matching workers share
 
 
 def _topics(archive: Archive, rules: Rules, memo: dict) -> dict[str, tuple[str, ...]]:
@@ -83,17 +82,14 @@ def _match(archive: Archive, rules: Rules, pids: list[str]) -> dict[str, tuple[s
     """Keyword topics of these papers, on every core when there are many (a first build)."""
     if len(pids) < PARALLEL_MATCH or not parallel.can_fork():
         return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
-    _MATCH.update(archive=archive, rules=rules)
     found: dict[str, tuple[str, ...]] = {}
-    try:
-        parallel.run(_match_chunk, parallel.chunks(pids, 1000), found.update)
-    finally:
-        _MATCH.clear()
+    parallel.run(_match_chunk, parallel.chunks(pids, 1000), found.update,
+                 shared=(archive, rules))
     return found
 
 
-def _match_chunk(pids: list[str]) -> dict[str, tuple[str, ...]]:
-    archive, rules = _MATCH["archive"], _MATCH["rules"]
+def _match_chunk(shared: tuple[Archive, Rules], pids: list[str]) -> dict[str, tuple[str, ...]]:
+    archive, rules = shared
     return {pid: assign(archive.papers[pid], None, rules) for pid in pids}
 
 

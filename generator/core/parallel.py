@@ -1,8 +1,9 @@
 """Work spread over the machine's cores in forked processes, for the steps where it pays.
 
-Workers are forked so that they share the loaded archive copy-on-write: a caller
-puts what its worker function needs in a module-level dict before `run`, and
-only chunks of indices or paths, and small results, cross between processes.
+Workers are forked so that they share what the caller hands `run` as `shared` (the
+loaded archive, the plan) copy-on-write: only chunks of indices or paths, and small
+results, cross between processes. The worker function is called as
+`function(shared, part)` in a worker and in the serial fallback alike.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 MAX_WORKERS = 4
 
+# The one slot forked workers read: (function, shared), set only while `run` runs.
+_SLOT: tuple[Callable[[Any, Any], Any], Any] | None = None
+
 
 def can_fork() -> bool:
     """More than one core, and processes that can be forked safely (not on macOS)."""
@@ -27,15 +31,27 @@ def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run(function: Callable[[Any], T], parts: Sequence[Any], collect: Callable[[T], None],
-        parallel: bool = True) -> None:
-    """`collect(function(part))` for every part, in any order; in forked workers when
-    `parallel` and the machine allows. An exception from `collect` stops the workers."""
+def run(function: Callable[[Any, Any], T], parts: Sequence[Any], collect: Callable[[T], None],
+        shared: Any = None, parallel: bool = True) -> None:
+    """`collect(function(shared, part))` for every part, in any order; in forked workers
+    when `parallel` and the machine allows. An exception from `collect` stops the workers."""
+    global _SLOT
     if not (parallel and can_fork()):
         for part in parts:
-            collect(function(part))
+            collect(function(shared, part))
         return
     workers = min(os.cpu_count() or 2, MAX_WORKERS)
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result in pool.imap_unordered(function, parts):
-            collect(result)
+    _SLOT = (function, shared)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap_unordered(_call, parts):
+                collect(result)
+    finally:
+        _SLOT = None
+
+
+def _call(part: Any) -> Any:
+    """In a worker: the function and shared data `run` put in the slot before forking."""
+    assert _SLOT is not None
+    function, shared = _SLOT
+    return function(shared, part)
