@@ -31,10 +31,11 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check generator tests
 	$(BIN)/python -m pytest -q
 
-# Everything but the slow tests (browser, HTML validator, virtualenvs, server
-# subprocesses): no system packages needed, well under 30 seconds.
+# Everything but the slow tests (browser, HTML validator, virtualenvs, server and
+# fault-injection subprocesses, see tests/conftest.py): no system packages needed,
+# on both cores, well under 30 seconds.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 # The README's pictures: the browser test photographs the home page and a
 # paper page; keep those two under docs/screenshots/.

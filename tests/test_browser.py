@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import (
+from site_helpers import (
     ARTIFACTS,
     ATTR_TITLE,
     SCRIPT_TITLE,

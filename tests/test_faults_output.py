@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from archive_helpers import cli, cli_many
-from conftest import REPO, tree_bytes, write_hostile_archive
+from site_helpers import REPO, tree_bytes, write_hostile_archive
 
 from generator.archive.cache import ParseCache
 from generator.core.lock import archive_lock, output_lock

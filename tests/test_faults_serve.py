@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import write_hostile_archive
+from site_helpers import write_hostile_archive
 from test_serve import EVENTS, EventStream, Served, copy_archive, some_paper
 
 from generator.core.paths import ContentPaths

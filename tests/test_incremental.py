@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import (
+from site_helpers import (
     ATTR_TITLE,
     OVERRIDE_TITLE,
     SCRIPT_TITLE,

@@ -22,7 +22,7 @@ import feedparser
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from site_helpers import (
     ATTR_TITLE,
     OVERRIDE_TITLE,
     RAW_TITLE,

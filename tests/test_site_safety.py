@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from site_helpers import (
     ABSTRACT,
     ATTR_TITLE,
     HIDDEN_TITLE,
