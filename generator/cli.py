@@ -270,5 +270,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return 0
 
-
-__all__ = ["Problem", "main"]
