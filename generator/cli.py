@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +26,9 @@ from .core.paths import ContentPaths
 from .core.progress import Progress
 from .core.store import ContentError, Problem, write_atomic, write_yaml
 from .ingest import journal
+
+NEW_SHOWN = 10  # new papers an import lists without --verbose
+NO_PAPER = "no such paper in content/papers/ (ids are shown on paper pages)"
 
 
 class Fail(Exception):
@@ -90,13 +95,14 @@ def cmd_import(args: argparse.Namespace) -> None:
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     say(args, summary.line())
+    for line in summary.new_lines(None if args.verbose else NEW_SHOWN):
+        say(args, line)
 
 
-def cmd_check(args: argparse.Namespace) -> None:
-    from .archive.content import load
-    from .site.render import Theme, check_templates
-
-    paths = ContentPaths(args.root)
+@contextlib.contextmanager
+def reading(paths: ContentPaths) -> Iterator[None]:
+    """The archive as no import is changing it, for a command that only reads: an
+    interrupted import is resolved first, and a running one waited for."""
     if not paths.content.is_dir():
         raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
     settle(paths)
@@ -105,7 +111,19 @@ def cmd_check(args: argparse.Namespace) -> None:
             held.enter_context(archive_lock(paths.cache_dir, shared=True))
         if journal.pending(paths.content):  # an import died since `settle`: run again
             raise ContentError([Problem(paths.rel(paths.content / journal.JOURNAL), 0,
-                                        "an import was interrupted; run check again")])
+                                        "an import was interrupted; run this again")])
+        yield
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    from .archive.content import load
+    from .site.render import Theme, check_templates
+
+    paths = ContentPaths(args.root)
+    if args.explain is not None:
+        explain(args, paths)
+        return
+    with reading(paths):
         archive = load(paths, strict=True)
     problems = check_templates(Theme.find(paths.themes_dir, archive.config.theme))
     if problems:
@@ -114,6 +132,17 @@ def cmd_check(args: argparse.Namespace) -> None:
         print(f"warning: {warning}", file=sys.stderr)
     say(args, f"ok: {len(archive.days)} days, {len(archive.papers)} papers, "
               f"{len(archive.notes)} notes, {len(archive.topics)} topics")
+
+
+def explain(args: argparse.Namespace, paths: ContentPaths) -> None:
+    """`check --explain ID`: which keywords gave the paper its topics."""
+    from .archive.curate import explain_lines
+
+    with reading(paths):
+        lines = explain_lines(paths, args.explain)
+    if lines is None:
+        raise Fail(f"{args.explain}: {NO_PAPER}")
+    print("\n".join(lines))
 
 
 def merged_titles(paths: ContentPaths, papers: Iterable[Paper]) -> list[Problem]:
@@ -134,35 +163,80 @@ def cmd_note(args: argparse.Namespace) -> None:
         raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
     with archive_lock(paths.cache_dir):
         recover(paths)
-        _note(args, paths)
+        _note(paths, choose(paths, args.words))
 
 
-def _note(args: argparse.Namespace, paths: ContentPaths) -> None:
-    from .core.store import load_text
+def choose(paths: ContentPaths, words: list[str]) -> str:
+    """The one paper `words` name: an id as it is, else the one paper whose title holds
+    them. Several, or none, are listed on stdout and refused with one line."""
+    from .archive.curate import MAX_CANDIDATES, find
 
-    pid = args.paper_id
-    if not ids.is_safe_id(pid) or not paths.paper(pid).exists():
-        raise Fail(f"{pid}: no such paper in content/papers/ (ids are shown on paper pages)")
+    if len(words) == 1 and ids.is_safe_id(words[0]) and paths.paper(words[0]).exists():
+        return words[0]
+    found = find(paths, words, keep=True)  # `note` holds the lock: it may keep the index
+    if len(found.matches) == 1:
+        return found.matches[0].id
+    asked = words[0] if len(words) == 1 and words[0].split() == words else repr(" ".join(words))
+    shown = found.matches[:MAX_CANDIDATES] or found.closest
+    for entry in shown:
+        print(entry.line())
+    if len(found.matches) > len(shown):
+        print(f"  … and {len(found.matches) - len(shown)} more: add words to narrow it down")
+    sys.stdout.flush()
+    if found.matches:
+        raise Fail(f"{asked}: {len(found.matches)} papers match; run 'paperpress note ID' "
+                   "with one of the ids above")
+    raise Fail(f"{asked}: no paper's id or title has these words; " + (
+        "the closest titles are above" if shown else "ids are shown on paper pages"))
+
+
+def _note(paths: ContentPaths, pid: str) -> None:
+    from .archive.content import Loader
+    from .archive.topics import assign, compile_rules
+
     note = paths.note(pid)
     if note.exists():
         raise Fail(f"{paths.rel(note)}: a note exists already; edit it, nothing was changed")
-    source = paths.rel(paths.paper(pid))
     why = paths.may_read(paths.paper(pid))
     if why:
-        raise Fail(f"{source}: {why}")
-    try:
-        text = paths.paper(pid).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise Fail(f"{source}: not UTF-8 text; run 'paperpress check'") from None
-    paper = load_text(text, source)
-    title = paper.get("title", pid) if isinstance(paper, dict) else pid
+        raise Fail(f"{paths.rel(paths.paper(pid))}: {why}")
+    loader = Loader(paths)
+    paper, topics = loader.paper(pid), loader.topics()
+    if loader.problems or paper is None:
+        raise ContentError(loader.problems)
+    text = notes.stub(pid, paper.title, assign(paper, None, compile_rules(topics)))
     note.parent.mkdir(parents=True, exist_ok=True)
     try:  # exclusive create: never replace a note that appeared meanwhile
         with note.open("x", encoding="utf-8") as handle:
-            handle.write(notes.stub(pid, str(title)))
+            handle.write(text)
     except FileExistsError:
         raise Fail(f"{paths.rel(note)}: a note exists already; nothing was changed") from None
     print(paths.rel(note))
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from .archive.curate import day_rows, latest_day, row_lines
+
+    paths = ContentPaths(args.root)
+    asked = _date(args.date, "DATE") if args.date else None
+    with reading(paths):
+        when = asked or latest_day(paths)
+        if when is None:
+            raise Fail(f"{paths.rel(paths.days_dir)}: no days yet; import one with "
+                       "'paperpress import FILE'")
+        rows = day_rows(paths, when)
+    if rows is None:
+        latest = latest_day(paths)
+        raise Fail(f"{when}: no such day in {paths.rel(paths.days_dir)}/" + (
+            f" (the latest is {latest}; 'paperpress list' shows it)" if latest else ""))
+    if args.json:
+        print(json.dumps({"date": when.isoformat(), "papers": [r.as_json() for r in rows]},
+                         ensure_ascii=False, indent=1))
+        return
+    hidden = sum(r.hidden for r in rows)
+    say(args, f"{when}: {len(rows)} papers" + (f", {hidden} hidden" if hidden else ""))
+    lines = row_lines(rows)
+    print("\n".join(lines if not args.quiet else lines[1:]))
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -186,14 +260,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
           quiet=args.quiet)
 
 
-def _date(text: str) -> date:
+def _date(text: str, name: str = "--date") -> date:
     """Only the YYYY-MM-DD the help promises (fromisoformat also takes 20260108)."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise Fail(f"--date {text!r}: expected YYYY-MM-DD", 2) from None
+        raise Fail(f"{name} {text!r}: expected YYYY-MM-DD", 2) from None
 
 
 def _port(text: str) -> int:
@@ -226,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", parents=[common], help="import scraped days (files or folders)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--date", help="the day's date, YYYY-MM-DD, when the file does not tell")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help=f"list every new paper (not only the first {NEW_SHOWN})")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("build", parents=[common], help="render the site")
@@ -241,11 +317,19 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("check", parents=[common], help="validate the content")
+    p.add_argument("--explain", metavar="ID",
+                   help="show which keywords of which topics match this paper")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("note", parents=[common], help="start a note for a paper")
-    p.add_argument("paper_id")
+    p.add_argument("words", nargs="+", metavar="ID_OR_WORDS",
+                   help="the paper's id, or words of its title")
     p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("list", parents=[common], help="a day's papers with ids and topics")
+    p.add_argument("date", nargs="?", metavar="DATE", help="YYYY-MM-DD (default: the latest)")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_list)
     return top
 
 
@@ -255,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.quiet = getattr(args, "quiet", False)
     try:
         args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
     except ContentError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
@@ -264,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `paperpress list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
         print(f"paperpress: {where}{err.strerror or err}", file=sys.stderr)

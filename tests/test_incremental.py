@@ -71,8 +71,15 @@ def change_note_topics(root: Path) -> None:
                     encoding="utf-8")
 
 
+def exclude_a_keyword(root: Path) -> None:
+    path = root / "content" / "topics.yaml"  # ATTR_TITLE's "claims" takes it out of agents
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  keywords: [agent, agents, tool use]\n",
+        "  keywords: [agent, agents, tool use]\n  exclude: [claims]\n", 1), encoding="utf-8")
+
+
 FAST = [edit_note_body, new_note, delete_plain_note, retitle_paper]
-SHAPE = [toggle_pick, change_note_topics, delete_pick_note]
+SHAPE = [toggle_pick, change_note_topics, delete_pick_note, exclude_a_keyword]
 
 
 def build(root: Path, out: Path) -> tuple[int, int, int]:

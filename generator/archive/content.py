@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
 from ..core import ids, parallel
 from ..core.baseurl import is_base_url
 from ..core.model import (
@@ -129,35 +131,15 @@ class Loader:
         out: list[Topic] = []
         seen: set[str] = set()
         for index, item in enumerate(items):
-            topic = self._topic(item)
-            line = 0 if isinstance(topic, Topic) and topic.slug not in seen else item_line(
-                text, "topics", index)
-            if isinstance(topic, str):
-                self.problem(path, line, topic)
-            elif topic.slug in seen:
-                self.problem(path, line, f"topic {topic.slug!r} is defined twice")
-            else:
+            topic = _topic(item)
+            if isinstance(topic, Topic) and topic.slug not in seen:
                 seen.add(topic.slug)
                 out.append(topic)
+                continue
+            key, message = topic if isinstance(topic, tuple) else ("slug", (
+                f"topic {topic.slug!r} is defined twice"))
+            self.problem(path, _topic_line(text, index, key), message)
         return tuple(out)
-
-    @staticmethod
-    def _topic(item: Any) -> Topic | str:
-        """A Topic, or the message saying what is wrong with the entry."""
-        if not isinstance(item, dict):
-            return "each topic must be a mapping with slug, name, keywords"
-        slug, name = item.get("slug"), item.get("name")
-        if not isinstance(slug, str) or not ids.is_safe_id(slug):
-            return f"topic slug {slug!r} must be lowercase letters, digits and hyphens"
-        if not isinstance(name, str) or not name.strip():
-            return f"topic {slug!r} needs a name"
-        keywords = item.get("keywords") or []
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            return f"topic {slug!r}: keywords must be a list of words or phrases"
-        description = item.get("description") or ""
-        if not isinstance(description, str):
-            return f"topic {slug!r}: description must be text"
-        return Topic(slug, name.strip(), description.strip(), tuple(keywords))
 
     # -- papers, days, notes --------------------------------------------
     def papers(self) -> dict[str, Paper]:
@@ -178,16 +160,39 @@ class Loader:
         if len(paths) - self.cache.count(folder.name) >= PARALLEL_PARSE:  # a first build
             self._prefetch([p for p in paths if not self.cache.has(p, kind)], make, parse_yaml)
         for path in paths:
-            try:
-                value = self.cache.get(path, lambda p: self._parse(p, make, parse_yaml), kind)
-            except ContentError as err:
-                self.problems.extend(err.problems)
-                continue
-            except (OSError, UnicodeDecodeError) as err:
-                self.problem(path, 0, f"cannot read: {err}")
-                continue
-            out[path.stem] = value
+            value = self._get(path, make, kind, parse_yaml)
+            if value is not None:
+                out[path.stem] = value
         return out
+
+    def _get(self, path: Path, make: Callable, kind: type, parse_yaml: bool = True) -> Any:
+        """One file through the parse cache; None after recording why it cannot be read."""
+        try:
+            return self.cache.get(path, lambda p: self._parse(p, make, parse_yaml), kind)
+        except ContentError as err:
+            self.problems.extend(err.problems)
+        except (OSError, UnicodeDecodeError) as err:
+            self.problem(path, 0, f"cannot read: {err}")
+        return None
+
+    def _one(self, path: Path, make: Callable, kind: type, parse_yaml: bool = True) -> Any:
+        """One named file, as the curator's commands read it: None when it is absent, or
+        after recording why it may not be read."""
+        why = self.paths.may_read(path)
+        if why:
+            self.problem(path, 0, why)
+            return None
+        return self._get(path, make, kind, parse_yaml) if path.is_file() else None
+
+    def paper(self, paper_id: str) -> Paper | None:
+        """One paper, without reading the others."""
+        return self._one(self.paths.paper(paper_id), self._paper, Paper)
+
+    def day(self, when: date) -> Day | None:
+        return self._one(self.paths.day(when), self._day, Day)
+
+    def note(self, paper_id: str) -> Note | None:
+        return self._one(self.paths.note(paper_id), self._note, Note, parse_yaml=False)
 
     def _listing(self, folder: Path, suffix: str) -> list[Path]:
         """The folder's files of one kind, by name, without those that may not be read.
@@ -379,6 +384,49 @@ class Loader:
                     self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
                 elif path.name == "scraped" and (why := self.paths.may_read(inner)):
                     self.problem(inner, 0, why)  # read by `import` only, so said here
+
+
+TOPIC_KEYS = ("slug", "name", "description", "keywords", "exclude")
+
+
+def _topic(item: Any) -> Topic | tuple[str, str]:
+    """A Topic, or the key at fault and the message saying what is wrong with it."""
+    if not isinstance(item, dict):
+        return "", "each topic must be a mapping with slug, name, keywords"
+    slug, name = item.get("slug"), item.get("name")
+    if not isinstance(slug, str) or not ids.is_safe_id(slug):
+        return "slug", f"topic slug {slug!r} must be lowercase letters, digits and hyphens"
+    if not isinstance(name, str) or not name.strip():
+        return "name", f"topic {slug!r} needs a name"
+    for key in item:
+        if key not in TOPIC_KEYS:
+            return str(key), (f"topic {slug!r}: unknown key {key!r} "
+                              f"(known: {', '.join(TOPIC_KEYS)})")
+    words = {}
+    for key in ("keywords", "exclude"):
+        words[key] = item.get(key) or []
+        if not isinstance(words[key], list) or not all(isinstance(k, str) for k in words[key]):
+            return key, f"topic {slug!r}: {key} must be a list of words or phrases"
+    description = item.get("description") or ""
+    if not isinstance(description, str):
+        return "description", f"topic {slug!r}: description must be text"
+    return Topic(slug, name.strip(), description.strip(), tuple(words["keywords"]),
+                 tuple(words["exclude"]))
+
+
+def _topic_line(text: str, index: int, key: str) -> int:
+    """The line of `key` in the topics list's item `index` (of the item itself when the
+    key is not there); composed again, as only a problem asks for it."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        item = next(v for k, v in root.value if k.value == "topics").value[index]
+    except (yaml.YAMLError, AttributeError, StopIteration, IndexError, TypeError):
+        return item_line(text, "topics", index)
+    if isinstance(item, yaml.MappingNode):
+        for k, _ in item.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k.start_mark.line + 1
+    return item.start_mark.line + 1
 
 
 PARALLEL_PARSE = 1000  # files; fewer parse faster than a worker pool starts

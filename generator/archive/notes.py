@@ -7,6 +7,7 @@ the text of a new note; the CLI writes it only where no note exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -97,20 +98,32 @@ def topics_line(text: str) -> int:
     return key_lines(front).get("topics", 0) + first - 1
 
 
-def stub(paper_id: str, title: str) -> str:
-    """The text `paperpress note` starts a new note with: commented keys, empty body."""
+def stub(paper_id: str, title: str, topics: Sequence[str] = ()) -> str:
+    """The text `paperpress note` starts a new note with: commented keys, empty body.
+
+    `topics` are the paper's automatic topics, shown in a commented line that
+    stays valid YAML once uncommented, so overriding starts from what the
+    build would do.
+    """
     safe_title = " ".join(title.split())
     return (
         f"{FENCE}\n"
         f"# {safe_title}\n"
         f"# id: {paper_id}\n"
-        "# topics: [agents]   # set to replace the automatic topics\n"
+        f"{topics_comment(topics)}\n"
         "pick: false\n"
         "hidden: false\n"
         "tags: []\n"
         f"{FENCE}\n"
         "\n"
     )
+
+
+def topics_comment(topics: Sequence[str]) -> str:
+    """The stub's line naming the automatic topics: uncommented, it sets them (a slug
+    YAML would read as something else, such as `null`, is quoted)."""
+    names = (t if load_text(t, "") == t else f"'{t}'" for t in topics)
+    return f"# topics: [{', '.join(names)}]   # automatic; uncomment to override"
 
 
 def _safe_link(url: str) -> bool:

@@ -1,4 +1,8 @@
-"""What `paperpress init` writes: a site.yaml and a starter topic taxonomy."""
+"""What `paperpress init` writes: a site.yaml and a starter topic taxonomy.
+
+One topic shows `exclude:` at work, so a curator sees how to keep a keyword's
+other meanings out of a topic.
+"""
 
 from __future__ import annotations
 
@@ -76,10 +80,15 @@ TOPICS = [
 ]
 
 
+# "programming" is also the optimizer's word: those papers are not about code
+EXCLUDE = {"code": ["dynamic programming", "linear programming", "integer programming"]}
+
+
 def topics_document() -> dict:
-    return {
-        "topics": [
-            {"slug": slug, "name": name, "description": description, "keywords": keywords}
-            for slug, name, description, keywords in TOPICS
-        ]
-    }
+    topics = []
+    for slug, name, description, keywords in TOPICS:
+        topic = {"slug": slug, "name": name, "description": description, "keywords": keywords}
+        if slug in EXCLUDE:
+            topic["exclude"] = EXCLUDE[slug]
+        topics.append(topic)
+    return {"topics": topics}

@@ -94,10 +94,13 @@ class Day:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
+    """A topic; a paper matching one of `exclude` is never given it automatically."""
+
     slug: str
     name: str
     description: str
     keywords: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

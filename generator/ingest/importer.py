@@ -63,6 +63,7 @@ class Summary:
     papers_updated: int = 0
     papers_removed: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    new_papers: list[tuple[str, str]] = field(default_factory=list)  # (id, title)
 
     def line(self) -> str:
         days = self.days_new + self.days_replaced + self.days_unchanged
@@ -72,6 +73,18 @@ class Summary:
             f"{self.papers_updated} updated, {self.papers_removed} removed; "
             f"{len(self.warnings)} warning(s)"
         )
+
+    def new_lines(self, limit: int | None = 10) -> list[str]:
+        """The new papers as `id  title` lines, in the days' order, oldest day first, so
+        the curator sees what to write notes for; past `limit`, a count of the rest."""
+        if not self.new_papers:
+            return []
+        shown = self.new_papers if limit is None else self.new_papers[:limit]
+        lines = ["new papers:", *(f"  {pid}  {' '.join(title.split())}" for pid, title in shown)]
+        rest = len(self.new_papers) - len(shown)
+        if rest:
+            lines.append(f"  … and {rest} more (--verbose lists all)")
+        return lines
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -301,6 +314,7 @@ class Importer:
         self.planned: dict[date, set[str]] = {}
         self.on_disk: dict[date, set[str]] | None = None
         self.retitle: set[str] = set()  # papers whose titles a replaced snapshot gave
+        self.listed: dict[str, None] = {}  # every id the imported days list, in their order
         self.summary = Summary()
 
     def rel(self, path: Path) -> str:
@@ -340,6 +354,7 @@ class Importer:
         self.count_day(source, old, text)
         self.parsed[day.date] = day
         self.planned[day.date] = {p["id"] for p in record["papers"]}
+        self.listed.update((p["id"], None) for p in record["papers"])
         self.writes[self.paths.scraped(day.date)] = source.raw
         self.writes[day_path] = text
         titles = titles_by_id(day)
@@ -492,6 +507,7 @@ class Importer:
         order = {self.paths.papers_dir: 0, self.paths.scraped_dir: 1}
         writes: dict[Path, bytes] = {}
         deletes: list[Path] = []
+        fresh: set[str] = set()
         for path in sorted(self.writes, key=lambda p: (order.get(p.parent, 2), p)):
             data = self.writes[path]
             if isinstance(data, dict) and data == self.on_file.get(path.stem):
@@ -509,8 +525,11 @@ class Importer:
             if path.parent == self.paths.papers_dir:
                 if before is None:
                     self.summary.papers_new += 1
+                    fresh.add(path.stem)
                 else:
                     self.summary.papers_updated += 1
+        ranked = [pid for pid in self.listed if pid in fresh] + sorted(fresh - self.listed.keys())
+        self.summary.new_papers = [(pid, self.papers[pid]["title"]) for pid in ranked]
         return writes, deletes
 
     def current(self, path: Path) -> bytes | None:
