@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup
 
 from generator.archive import titles
 from generator.archive.content import load
+from generator.archive.listings import index
 from generator.archive.topics import compile_rules, explain
 from generator.core.paths import ContentPaths
 
@@ -62,7 +63,7 @@ def imported(tmp_path: Path, *days: str) -> Path:
 
 def build_topics(root: Path) -> dict[str, tuple[str, ...]]:
     """Every paper's topics as the build's listings give them."""
-    return load(ContentPaths(root)).paper_topics
+    return index(load(ContentPaths(root))).paper_topics
 
 
 # -- import: the new papers ---------------------------------------------------------
@@ -386,7 +387,7 @@ def test_readme_list_and_explain_examples_are_what_the_commands_print(tmp_path: 
 
 
 def test_explain_agrees_with_the_build_on_every_shipped_paper() -> None:
-    archive = load(ContentPaths(REPO))
+    archive = index(load(ContentPaths(REPO)))
     topics = tuple(replace(t, exclude=("image-text alignment", "survey", "C++", "GPT-4o"))
                    for t in archive.topics)
     rules = compile_rules(topics)
