@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import __version__
@@ -29,6 +29,7 @@ from .ingest import journal
 
 NEW_SHOWN = 10  # new papers an import lists without --verbose
 NO_PAPER = "no such paper in content/papers/ (ids are shown on paper pages)"
+DEFAULT_SOURCE = "https://huggingface.co/api/daily_papers"  # as ingest.fetch, read lazily
 
 
 class Fail(Exception):
@@ -97,6 +98,59 @@ def cmd_import(args: argparse.Namespace) -> None:
     say(args, summary.line())
     for line in summary.new_lines(None if args.verbose else NEW_SHOWN):
         say(args, line)
+
+
+def cmd_fetch(args: argparse.Namespace) -> None:
+    from .ingest import fetch
+    from .ingest.importer import Importer
+
+    paths = ContentPaths(args.root)
+    if not paths.content.is_dir():
+        raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
+    days = _fetch_days(args)
+    pace = float(os.environ.get("PAPERPRESS_FETCH_PACE", fetch.PACE))
+    client = fetch.Client(args.source, timeout=args.timeout, pace=pace)
+    try:
+        sources = fetch.download(client, days, lambda line: say(args, line))
+    except fetch.FetchError as err:
+        raise Fail(f"{err}; nothing was imported") from None
+    if not sources:
+        say(args, "no papers to import")
+        return
+    with archive_lock(paths.cache_dir):
+        recover(paths)
+        summary = Importer(paths).run(sources)
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    say(args, summary.line())
+
+
+def _fetch_days(args: argparse.Namespace) -> list[date]:
+    """The days asked for: one (`--date`, default yesterday in UTC) or `--since` to `--until`."""
+    from .ingest.fetch import day_range
+
+    today = datetime.now(UTC).date()
+    if args.date and (args.since or args.until):
+        raise Fail("--date is one day; --since and --until give a range: use one or the other", 2)
+    if args.until and not args.since:
+        raise Fail("--until needs --since", 2)
+    if args.since:
+        since = _date(args.since, "--since")
+        until = _date(args.until, "--until") if args.until else today
+        if until < since:
+            raise Fail(f"--until {until} is before --since {since}", 2)
+        return day_range(since, until)
+    return [_date(args.date) if args.date else today - timedelta(days=1)]
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0-3600)")
+    return value
 
 
 @contextlib.contextmanager
@@ -303,6 +357,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true",
                    help=f"list every new paper (not only the first {NEW_SHOWN})")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("fetch", parents=[common],
+                       help="download days from the Daily Papers API and import them")
+    p.add_argument("--date", help="one day, YYYY-MM-DD (default: yesterday, UTC)")
+    p.add_argument("--since", help="the first day of a range, YYYY-MM-DD")
+    p.add_argument("--until", help="the last day of the range (default: today, UTC)")
+    p.add_argument("--source", default=DEFAULT_SOURCE,
+                   help=f"the API's address (default: {DEFAULT_SOURCE})")
+    p.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="seconds to wait for the source to connect or answer (default: 30)")
+    p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("build", parents=[common], help="render the site")
     p.add_argument("--out", help="output folder (default: site/)")

@@ -125,7 +125,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     # notes
     "note unknown key": (put(NOTE, "---\npick: true\nstar: yes\n---\nText.\n"),
                          [f"{NOTE}:3: unknown front matter key 'star' "
-                          "(known: topics, pick, hidden, tags)"]),
+                          "(known: topics, pick, hidden, tags, arxiv)"]),
     "note pick not bool": (put(NOTE, "---\ntags: [a]\npick: maybe\n---\n"),
                            [f"{NOTE}:3: pick must be true or false"]),
     "note yaml syntax": (put(NOTE, "---\npick: true\ntags: [a, b\n---\nBody\n"),
@@ -165,8 +165,8 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "stray folder": (put("content/days/2024/old.yaml", "x"),
                      ["content/days/2024: stray file: days/ holds *.yaml files"]),
     "stray in scraped": (put("content/scraped/2024-03-03.yaml", "x"),
-                         ["content/scraped/2024-03-03.yaml: stray file: scraped/ holds *.txt "
-                          "files"]),
+                         ["content/scraped/2024-03-03.yaml: stray file: scraped/ holds *.json, "
+                          "*.html, *.txt files"]),
 }
 
 

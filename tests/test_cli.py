@@ -155,7 +155,8 @@ def test_bad_inputs_are_refused_with_one_line_and_change_nothing(tmp_path: Path)
     results = cli_many(commands, cwd=tmp_path)
     expected = [message for _, message in BAD_INPUTS.values()] + [
         "bad/missing.txt: cannot read: No such file or directory",
-        "empty-folder: no *.txt files in this folder; pass the scraped days' files or "
+        "empty-folder: no *.txt, *.json or *.html files in this folder; pass the scraped "
+        "days' files or "
         "their folder",
         f"{BAD_INPUTS['empty.txt'][1]}\n{BAD_INPUTS['utf16.txt'][1]}",
         f"paperpress: {tmp_path / 'nowhere' / 'content'}: no archive here; run "

@@ -598,3 +598,40 @@ def test_readme_troubleshooting_quotes_the_port_in_use_message(archive):
     (line,) = [x for x in result.stderr.splitlines() if f"port {port} " in x]
     said = message(line).replace(f"port {port} ", "port 8000 ")
     assert said in readme_section("Troubleshooting")
+
+
+# -- the daily fetch ---------------------------------------------------------------
+def test_fetch_workflow_runs_daily_and_by_hand():
+    data = workflow("fetch.yml")
+    on = data["on"]
+    assert len(on["schedule"]) == 1 and len(on["schedule"][0]["cron"].split()) == 5
+    assert "workflow_dispatch" in on
+    assert data["concurrency"]["cancel-in-progress"] is False
+
+
+def test_fetch_workflow_fetches_yesterday_checks_and_commits():
+    job = workflow("fetch.yml")["jobs"]["fetch"]
+    assert job["permissions"] == {"contents": "write"}
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert "python -m pip install ." in runs
+    fetch_at = runs.index("paperpress fetch")  # no date: yesterday, UTC
+    check_at = runs.index("paperpress check")
+    commit = next(i for i, run in enumerate(runs) if "git commit" in run)
+    assert fetch_at < check_at < commit
+    assert "git add content" in runs[commit] and "git push" in runs[commit]
+    assert "git diff --cached --quiet" in runs[commit]  # an empty day commits nothing
+    step_id = job["steps"][commit]["id"]
+    assert job["outputs"]["commit"] == f"${{{{ steps.{step_id}.outputs.commit }}}}"
+
+
+def test_fetch_workflow_publishes_through_the_pages_workflow():
+    """A push with the workflow's token starts no workflow: it calls pages.yml itself."""
+    publish = workflow("fetch.yml")["jobs"]["publish"]
+    assert publish["needs"] == "fetch"
+    assert publish["uses"] == "./.github/workflows/pages.yml"
+    assert publish["with"]["ref"] == "${{ needs.fetch.outputs.commit }}"
+    assert publish["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    pages = workflow("pages.yml")
+    assert pages["on"]["workflow_call"]["inputs"]["ref"]["type"] == "string"
+    checkout = step_using(pages["jobs"]["build"]["steps"], "actions/checkout")
+    assert checkout["with"]["ref"] == "${{ inputs.ref || github.sha }}"

@@ -20,6 +20,7 @@ import yaml
 from ..core import ids, parallel
 from ..core.baseurl import is_base_url
 from ..core.model import (
+    ARXIV_ID,
     PAPER_FIELDS,
     Archive,
     Day,
@@ -31,13 +32,14 @@ from ..core.model import (
     SiteConfig,
     Topic,
 )
-from ..core.paths import ContentPaths
+from ..core.paths import SCRAPED_FORMS, ContentPaths
 from ..core.store import ContentError, Problem, item_line, key_lines, load_text
 from . import notes
 from .cache import ParseCache
 
 DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
-CONTENT_FILES = {"days": ".yaml", "papers": ".yaml", "notes": ".md", "scraped": ".txt"}
+CONTENT_FILES = {"days": (".yaml",), "papers": (".yaml",), "notes": (".md",),
+                 "scraped": tuple(f".{form}" for form in SCRAPED_FORMS)}
 
 
 class Loader:
@@ -258,7 +260,7 @@ class Loader:
         for spec in PAPER_FIELDS:
             value, message = _field(spec, data.get(spec.key), path.stem)
             if message is None:
-                values[spec.name] = value
+                values.update(_attributes(spec, value))
                 continue
             lines = lines if lines is not None else key_lines(text)
             problems.append(Problem(rel, lines.get(spec.key, 1), message))
@@ -346,9 +348,11 @@ class Loader:
         text = ""  # read on the first problem only: the error path
         if self.strict and day.source and not self._source_ok(day.source):
             text = path.read_text(encoding="utf-8")
+            copies = [f"scraped/{day.date.isoformat()}.{form}" for form in SCRAPED_FORMS
+                      if self.paths.scraped(day.date, form).is_file()]
+            expected = copies[0] if copies else f"scraped/{day.date.isoformat()}.txt"
             self.problem(path, key_lines(text).get("source", 1),
-                         f"source {day.source!r} names no file in content/; "
-                         f"expected scraped/{day.date.isoformat()}.txt")
+                         f"source {day.source!r} names no file in content/; expected {expected}")
         seen: set[str] = set()
         for index, entry in enumerate(day.entries):
             pid, again = entry.paper_id, entry.paper_id in seen
@@ -368,8 +372,8 @@ class Loader:
         for path in sorted(content.iterdir()):
             if path.name.startswith(".") or path.name in ("site.yaml", "topics.yaml"):
                 continue
-            suffix = CONTENT_FILES.get(path.name)
-            if suffix is None or not path.is_dir():
+            suffixes = CONTENT_FILES.get(path.name)
+            if suffixes is None or not path.is_dir():
                 self.problem(path, 0, "stray file: not part of the archive's layout")
                 continue
             why = self.paths.may_read(path, folder=True)
@@ -377,13 +381,24 @@ class Loader:
                 if path.name == "scraped":  # the other folders' readers report theirs
                     self.problem(path, 0, why)
                 continue
-            for inner in sorted(path.iterdir()):
-                if inner.name.startswith("."):
-                    continue
-                if inner.suffix != suffix or inner.is_dir():
-                    self.problem(inner, 0, f"stray file: {path.name}/ holds *{suffix} files")
-                elif path.name == "scraped" and (why := self.paths.may_read(inner)):
-                    self.problem(inner, 0, why)  # read by `import` only, so said here
+            self._folder_strays(path, suffixes)
+
+    def _folder_strays(self, folder: Path, suffixes: tuple[str, ...]) -> None:
+        """Files of the wrong kind in one folder; in `scraped/`, a date with two copies."""
+        dates: dict[str, Path] = {}
+        for inner in sorted(folder.iterdir()):
+            if inner.name.startswith("."):
+                continue
+            if inner.suffix not in suffixes or inner.is_dir():
+                kinds = ", ".join(f"*{s}" for s in suffixes)
+                self.problem(inner, 0, f"stray file: {folder.name}/ holds {kinds} files")
+            elif folder.name == "scraped" and (why := self.paths.may_read(inner)):
+                self.problem(inner, 0, why)  # read by `import` only, so said here
+            elif folder.name == "scraped" and inner.stem in dates:
+                self.problem(inner, 0, f"a second copy of {inner.stem} beside "
+                                       f"{dates[inner.stem].name}: a date has one; delete "
+                                       "the one its day file's source does not name")
+            dates.setdefault(inner.stem, inner)
 
 
 TOPIC_KEYS = ("slug", "name", "description", "keywords", "exclude")
@@ -460,6 +475,27 @@ def _strings(value: Any) -> Any:
     return tuple(value) if ok else _BAD
 
 
+def _authors(value: Any) -> Any:
+    """A count (the text days' "9 authors") or the names in order, as the names."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return _strings(value)
+
+
+def _url(value: Any) -> Any:
+    ok = isinstance(value, str) and value.startswith(("http://", "https://"))
+    return value if ok else _BAD
+
+
+def _attributes(spec: Field, value: Any) -> dict[str, Any]:
+    """The Paper attributes one field fills: `authors` gives the count and the names."""
+    if spec.kind != "authors":
+        return {spec.name: value}
+    if isinstance(value, tuple):
+        return {"authors": len(value), "author_names": value}
+    return {"authors": value, "author_names": ()}
+
+
 # Each kind of paper field: how a value is checked and built, and what is said when it is not.
 FIELD_KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "text": (lambda v: v if isinstance(v, str) and v.strip() else _BAD, "{key} is required text"),
@@ -469,9 +505,13 @@ FIELD_KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
               "{key} must be a whole number"),
     "org": (_org, "{key} needs a slug (letters, digits, - _ .) and a name"),
     "urls": (_strings, "{key} must be a list of URLs"),
-    "arxiv": (lambda v: v if isinstance(v, str) else _BAD, "{key} must be text"),
+    "arxiv": (lambda v: v if isinstance(v, str) and ARXIV_ID.fullmatch(v) else _BAD,
+              "{key} must be an arXiv id such as 2312.11514 or hep-th/9901001"),
+    "authors": (_authors, "{key} must be a whole number or a list of names"),
+    "url": (_url, "{key} must be an http(s) URL"),
+    "words": (_strings, "{key} must be a list of words or phrases"),
 }
-_EMPTY = {"titles": (), "urls": ()}
+_EMPTY = {"titles": (), "urls": (), "words": ()}
 
 
 def _field(spec: Field, value: Any, stem: str) -> tuple[Any, str | None]:

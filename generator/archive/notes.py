@@ -14,11 +14,11 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
-from ..core.model import Note
+from ..core.model import ARXIV_ID, Note
 from ..core.store import ContentError, Problem, key_lines, load_text
 
 FENCE = "---"
-KEYS = ("topics", "pick", "hidden", "tags")
+KEYS = ("topics", "pick", "hidden", "tags", "arxiv")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
@@ -78,6 +78,11 @@ def parse(paper_id: str, text: str, path: str) -> Note:
             if lists[key] is None:
                 problems.append(Problem(path, lines.get(key, first),
                                         f"{key} must be a list of names"))
+    arxiv = _arxiv(meta.get("arxiv"), front or "")
+    if arxiv is not None and not (isinstance(arxiv, str) and ARXIV_ID.fullmatch(arxiv)):
+        problems.append(Problem(path, lines.get("arxiv", first), (
+            f"arxiv {arxiv!r} is not an arXiv id: write it as 2312.11514 (a version such as "
+            "v2 may follow) or hep-th/9901001, in quotes")))
     if problems:
         raise ContentError(problems)
     return Note(
@@ -87,7 +92,16 @@ def parse(paper_id: str, text: str, path: str) -> Note:
         pick=bool(meta.get("pick", False)),
         hidden=bool(meta.get("hidden", False)),
         tags=lists.get("tags") or (),
+        arxiv=arxiv,
     )
+
+
+def _arxiv(value: Any, front: str) -> Any:
+    """`arxiv: 2312.11510` reads as the number 2312.1151 in YAML: take the id as written."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        found = re.search(r"^arxiv:[ \t]*([^\s#]+)", front, re.MULTILINE)
+        return found.group(1) if found else value
+    return value
 
 
 def topics_line(text: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copyreg
 import operator
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -29,13 +30,19 @@ class Paper:
     title: str
     abstract: str
     published: date | None
-    authors: int | None
+    authors: int | None  # the count; the number of names when the names are known
     org: Org | None
     links: tuple[str, ...]
     first_seen: date
     last_seen: date
     arxiv: str | None = None
     other_titles: tuple[str, ...] = ()  # titles giving the same id (see importer)
+    author_names: tuple[str, ...] = ()  # in order, when the source gave them
+    github: str | None = None
+    project_page: str | None = None
+    keywords: tuple[str, ...] = ()  # the source's, not the curator's topics
+    summary: str | None = None  # the source's AI summary, kept apart from the abstract
+    comments: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +51,8 @@ class Field:
     checks it), whether every paper has it, and the `Paper` attribute it fills."""
 
     key: str
-    kind: str  # a kind the loader knows: id, text, titles, date, count, org, urls, arxiv
+    kind: str  # a kind the loader knows: id, text, titles, date, count, org, urls, arxiv,
+    #            authors, url, words
     required: bool = False
     attr: str = ""  # the Paper attribute, when it is not the key
 
@@ -62,12 +70,25 @@ PAPER_FIELDS: tuple[Field, ...] = (
     Field("abstract", "text", required=True),
     Field("published", "date"),
     Field("organization", "org", attr="org"),
-    Field("authors", "count"),
+    Field("authors", "authors"),  # a whole number (a count) or the names in order
     Field("links", "urls"),
     Field("first_seen", "date", required=True),
     Field("last_seen", "date", required=True),
     Field("arxiv", "arxiv"),
+    Field("github", "url"),
+    Field("project_page", "url"),
+    Field("keywords", "words"),
+    Field("summary", "text"),
+    Field("comments", "count"),
 )
+
+# The fields only the source's JSON gives: each comes from the most recent day that has it,
+# so a later text day listing the paper again never loses them (see the importer).
+SOURCE_FIELDS: tuple[str, ...] = (
+    "arxiv", "authors", "github", "project_page", "keywords", "summary", "comments")
+
+# arXiv identifiers: new style `2312.11514` (optional version) and old style `hep-th/9901001`.
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
 def paper_file_order(record: dict) -> dict:
@@ -113,6 +134,12 @@ class Note:
     pick: bool = False
     hidden: bool = False
     tags: tuple[str, ...] = ()
+    arxiv: str | None = None  # the curator's arXiv id, for a paper the source gave none
+
+
+def arxiv_id(paper: Paper, note: Note | None) -> str | None:
+    """A paper's arXiv id: the curator's, when the note sets one, else the paper file's."""
+    return note.arxiv if note is not None and note.arxiv else paper.arxiv
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +201,10 @@ class Archive:
         lists, the first day its file records."""
         found = self.appearances.get(paper_id)
         return found[0].day if found else self.papers[paper_id].first_seen
+
+    def arxiv(self, paper_id: str) -> str | None:
+        """The paper's effective arXiv id (a note's overrides the source's)."""
+        return arxiv_id(self.papers[paper_id], self.notes.get(paper_id))
 
 
 def fast_pickle(*classes: type) -> None:

@@ -39,6 +39,11 @@ def refusal(path: Path, boundary: Path, where: str = "the archive",
     return None
 
 
+# The forms a day's copy under content/scraped/ may take, as suffixes: the API's JSON, a
+# saved listing page, the listing dumped as text. A date has one copy, in one of them.
+SCRAPED_FORMS = ("json", "html", "txt")
+
+
 @dataclass(frozen=True)
 class ContentPaths:
     root: Path
@@ -91,8 +96,9 @@ class ContentPaths:
     def day(self, day: date) -> Path:
         return self.days_dir / f"{day.isoformat()}.yaml"
 
-    def scraped(self, day: date) -> Path:
-        return self.scraped_dir / f"{day.isoformat()}.txt"
+    def scraped(self, day: date, form: str = "txt") -> Path:
+        """A day's copy as imported; `form` is its suffix (txt, json or html)."""
+        return self.scraped_dir / f"{day.isoformat()}.{form}"
 
     def paper(self, paper_id: str) -> Path:
         return self.papers_dir / f"{paper_id}.yaml"

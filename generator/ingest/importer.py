@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core import ids
-from ..core.model import paper_file_order
+from ..core.model import SOURCE_FIELDS, paper_file_order
 from ..core.paths import ContentPaths
 from ..core.store import ContentError, Problem, dump, item_lines, load_text
-from . import journal, scrape
+from . import formats, journal, scrape
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,12 @@ class Source:
     day: scrape.ScrapedDay
 
     @property
-    def weight(self) -> tuple[int, int, str]:
-        """Which of two scrapes of one date is the later snapshot: more upvotes wins."""
+    def weight(self) -> tuple[int, int, int, str]:
+        """Which of two scrapes of one date is the later snapshot, whatever their forms: more
+        upvotes wins, then more papers, then the richer form (JSON or a page over text)."""
         votes = sum(e.upvotes for e in self.day.entries)
-        return votes, len(self.day.entries), hashlib.sha256(self.raw).hexdigest()
+        rich = int(self.day.form != "txt")
+        return votes, len(self.day.entries), rich, hashlib.sha256(self.raw).hexdigest()
 
 
 @dataclass
@@ -88,7 +90,8 @@ class Summary:
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for every `*.txt` in it (hidden ones aside), by name.
+    """Files as given; a folder stands for every `*.txt`, `*.json` and `*.html` in it (hidden
+    ones aside), by name.
 
     A folder without any is refused rather than imported as nothing, so a
     wrong path never passes for a successful import.
@@ -98,11 +101,12 @@ def expand(paths: list[Path]) -> list[Path]:
     for path in paths:
         found = [path]
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.txt")
-                           if p.is_file() and not p.name.startswith("."))
+            found = sorted(p for p in path.iterdir() if p.suffix[1:] in formats.FORMS
+                           and p.is_file() and not p.name.startswith("."))
         if not found:
-            empty.append(Problem(str(path), 0, "no *.txt files in this folder; "
-                                               "pass the scraped days' files or their folder"))
+            empty.append(Problem(str(path), 0, "no *.txt, *.json or *.html files in this "
+                                               "folder; pass the scraped days' files or "
+                                               "their folder"))
         out.extend(found)
     if empty:
         raise ContentError(empty)
@@ -118,12 +122,12 @@ def _parse(path: Path, raw: bytes, override: date | None,
     other file that does not tell its date still needs `--date`.
     """
     try:
-        return scrape.parse(raw, override)
+        return formats.parse(raw, override)
     except scrape.ScrapeError as err:
         named = _named_date(path) if own and path.resolve().parent == own.resolve() else None
         if override is None and err.undated and named is not None and (
                 err.header in (None, (named.month, named.day))):
-            return scrape.parse(raw, named)
+            return formats.parse(raw, named)
         raise
 
 
@@ -208,7 +212,8 @@ def with_titles(record: dict, seen: list[str]) -> dict:
 
 
 def paper_record(entry: scrape.Entry, day: scrape.ScrapedDay, span: tuple[date, date]) -> dict:
-    """A paper file's fields (`other_titles` aside), in the order of `PAPER_FIELDS`."""
+    """A paper file's fields (`other_titles` aside), in the order of `PAPER_FIELDS`: what this
+    one day gives; `carry` adds what only earlier days gave."""
     record: dict[str, Any] = {
         "id": ids.paper_id(entry.title),
         "title": entry.title,
@@ -219,11 +224,44 @@ def paper_record(entry: scrape.Entry, day: scrape.ScrapedDay, span: tuple[date, 
         record["published"] = published
     if entry.org_slug:
         record["organization"] = {"slug": entry.org_slug, "name": entry.org_name}
-    if entry.authors is not None:
+    if entry.author_names:
+        record["authors"] = list(entry.author_names)
+    elif entry.authors is not None:
         record["authors"] = entry.authors
     record["links"] = list(scrape.links(entry.abstract))
     record["first_seen"], record["last_seen"] = span
+    for key, value in (("arxiv", entry.arxiv), ("github", entry.github),
+                       ("project_page", entry.project_page),
+                       ("keywords", list(entry.keywords)), ("summary", entry.summary),
+                       ("comments", entry.comments)):
+        if value:  # an empty or zero value says nothing: an older day's stays
+            record[key] = value
     return paper_file_order(record)
+
+
+def source_value(record: Any, key: str) -> Any:
+    """A field only the source's JSON gives, None when the record lacks it. `authors` counts
+    only as names: a text day's author count is the day's own, like its abstract."""
+    value = record.get(key) if isinstance(record, dict) else None
+    return None if key == "authors" and not isinstance(value, list) else value
+
+
+def carry(new: dict, older: Any) -> dict:
+    """`new` with every source field it lacks taken from `older` (the most recent day that
+    had it), so a text day never loses what a JSON day gave."""
+    out = dict(new)
+    for key in SOURCE_FIELDS:
+        if source_value(out, key) is None and source_value(older, key) is not None:
+            out[key] = older[key]
+    return paper_file_order(out)
+
+
+def conflicts(existing: Any, new: dict) -> bool:
+    """Whether an older day's source fields differ from the file's, which may come from an
+    even older day: only all the days can tell which is the most recent one that has them."""
+    return any(source_value(new, key) is not None
+               and source_value(existing, key) not in (None, source_value(new, key))
+               for key in SOURCE_FIELDS)
 
 
 def day_record(day: scrape.ScrapedDay) -> dict:
@@ -232,7 +270,7 @@ def day_record(day: scrape.ScrapedDay) -> dict:
         entries.setdefault(ids.paper_id(entry.title), entry.upvotes)
     return {
         "date": day.date,
-        "source": f"scraped/{day.date.isoformat()}.txt",
+        "source": f"scraped/{day.date.isoformat()}.{day.form}",
         "papers": [{"id": pid, "upvotes": votes} for pid, votes in entries.items()],
     }
 
@@ -355,7 +393,11 @@ class Importer:
         self.parsed[day.date] = day
         self.planned[day.date] = {p["id"] for p in record["papers"]}
         self.listed.update((p["id"], None) for p in record["papers"])
-        self.writes[self.paths.scraped(day.date)] = source.raw
+        self.writes[self.paths.scraped(day.date, day.form)] = source.raw
+        for form in formats.FORMS:  # one copy per date: the snapshot's form replaces another
+            other = self.paths.scraped(day.date, form)
+            if form != day.form and os.path.lexists(other):
+                self.writes[other] = None
         self.writes[day_path] = text
         titles = titles_by_id(day)
         listed = {ids.paper_id(e.title): e for e in reversed(day.entries)}
@@ -363,21 +405,30 @@ class Importer:
             self.merge(pid, entry, day, titles[pid], source)
         for pid in sorted(set(old or ()) - listed.keys()):
             self.rederive(pid)
-        if kept is not None:  # titles only the replaced snapshot gave: recount them
+        if kept is not None:  # titles or source fields only the replaced snapshot gave
             for pid, before in titles_by_id(kept.day).items():
-                if pid in titles and set(before) - set(titles[pid]):
+                if pid in titles and (set(before) - set(titles[pid]) or kept.day.form != "txt"):
                     self.retitle.add(pid)
+
+    def copies(self, when: date) -> list[tuple[Path, bytes]]:
+        """The archive's copies of a date, whatever their form (one, unless made by hand)."""
+        found = []
+        for form in formats.FORMS:
+            path = self.paths.scraped(when, form)
+            raw = _read(self.paths, path)
+            if raw is not None:
+                found.append((path, raw))
+        return found
 
     def archived(self, when: date) -> Source | None:
         """The archive's own snapshot of a date, parsed; None when absent or unreadable."""
-        path = self.paths.scraped(when)
-        raw = _read(self.paths, path)
-        if raw is None:
-            return None
-        try:
-            return Source(path, raw, scrape.parse(raw, when))
-        except scrape.ScrapeError:
-            return None  # a damaged copy: any snapshot of the date replaces it
+        kept: list[Source] = []
+        for path, raw in self.copies(when):
+            try:
+                kept.append(Source(path, raw, formats.parse(raw, when)))
+            except scrape.ScrapeError:
+                continue  # a damaged copy: any snapshot of the date replaces it
+        return max(kept, key=lambda s: s.weight, default=None)
 
     def keep_older(self, source: Source, kept: Source) -> None:
         """The archive already has a later snapshot of this date: keep it, say so."""
@@ -401,7 +452,7 @@ class Importer:
     def unchanged(self, source: Source, day_text: bytes) -> bool:
         """The same scrape again: its copy and its day file already hold these bytes."""
         day = source.day.date
-        return (_read(self.paths, self.paths.scraped(day)) == source.raw
+        return (self.copies(day) == [(self.paths.scraped(day, source.day.form), source.raw)]
                 and _read(self.paths, self.paths.day(day)) == day_text)
 
     def day_listings(self) -> dict[date, set[str]]:
@@ -432,9 +483,12 @@ class Importer:
         else:
             first, last = min(span[0], day.date), max(span[1], day.date)
             if day.date >= span[1]:
-                new = paper_record(entry, day, (first, last))
+                new = carry(paper_record(entry, day, (first, last)), existing)
             else:
-                new = {**existing, "first_seen": first, "last_seen": last}
+                older = paper_record(entry, day, (first, last))
+                new = carry({**existing, "first_seen": first, "last_seen": last}, older)
+                if conflicts(existing, older):
+                    self.retitle.add(pid)  # rebuilt from every day at the end
         known = known_titles(existing)
         self.warn_titles(pid, known, titles, source)
         self.papers[pid] = with_titles(new, [*known, *titles])
@@ -464,11 +518,11 @@ class Importer:
         existing = self.paper(pid)
         span = (days[0], days[-1])
         updated = {**existing, "first_seen": span[0], "last_seen": span[1]} if existing else None
-        latest = self.scraped_day(days[-1])
-        for entry in latest.entries if latest else ():
-            if ids.paper_id(entry.title) == pid:
-                updated = paper_record(entry, latest, span)
-                break
+        found = self.listed_in(pid, days)
+        if found and found[0][0].date == days[-1]:
+            updated = paper_record(found[0][1], found[0][0], span)
+            for day, entry in found[1:]:  # newest first: the most recent day that has it
+                updated = carry(updated, paper_record(entry, day, span))
         if updated is None:  # a hand-made listing without a paper file: leave it to `check`
             return
         seen = [t for when in days for t in titles_by_id(
@@ -476,17 +530,31 @@ class Importer:
         self.papers[pid] = with_titles(updated, seen or known_titles(existing))
         self.writes[self.paths.paper(pid)] = self.papers[pid]
 
+    def listed_in(self, pid: str, days: list[date]) -> list[tuple[scrape.ScrapedDay,
+                                                                  scrape.Entry]]:
+        """The paper's entry on each of `days` that has a copy, newest day first."""
+        out = []
+        for when in reversed(days):
+            day = self.scraped_day(when)
+            entry = next((e for e in day.entries if ids.paper_id(e.title) == pid),
+                         None) if day else None
+            if day is not None and entry is not None:
+                out.append((day, entry))
+        return out
+
     def scraped_day(self, when: date) -> scrape.ScrapedDay | None:
         """A day's entries: from this import, else from its scraped copy in content/."""
         if when not in self.parsed:
-            path = self.paths.scraped(when)
-            raw = _read(self.paths, path)
-            if raw is None:
+            kept: list[Source] = []
+            for path, raw in self.copies(when):
+                try:
+                    kept.append(Source(path, raw, formats.parse(raw, when)))
+                except scrape.ScrapeError as err:
+                    raise ContentError([Problem(self.rel(path), err.line,
+                                                err.message)]) from None
+            if not kept:
                 return None
-            try:
-                self.parsed[when] = scrape.parse(raw, when)
-            except scrape.ScrapeError as err:
-                raise ContentError([Problem(self.rel(path), err.line, err.message)]) from None
+            self.parsed[when] = max(kept, key=lambda s: s.weight).day
         return self.parsed[when]
 
     def warn_orphan_notes(self) -> None:
@@ -513,9 +581,9 @@ class Importer:
             if isinstance(data, dict) and data == self.on_file.get(path.stem):
                 continue  # the file already says this: no need to format it again
             if data is None:
-                if path.exists():
+                if os.path.lexists(path):
                     deletes.append(path)
-                    self.summary.papers_removed += 1
+                    self.summary.papers_removed += path.parent == self.paths.papers_dir
                 continue
             raw = data if isinstance(data, bytes) else dump(data).encode("utf-8")
             before = self.current(path)

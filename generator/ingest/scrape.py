@@ -83,6 +83,14 @@ class Entry:
     day: int | None = None
     year: int | None = None
     upvotes: int = 0
+    # what only the source's JSON gives (None or empty in a text day)
+    arxiv: str | None = None
+    author_names: tuple[str, ...] = ()
+    github: str | None = None
+    project_page: str | None = None
+    keywords: tuple[str, ...] = ()
+    summary: str | None = None
+    comments: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +104,7 @@ class ScrapedDay:
     date: date
     entries: tuple[Entry, ...]
     warnings: tuple[tuple[int, str], ...]
+    form: str = "txt"  # what the copy under content/scraped/ is: txt, json or html
 
     def published(self, entry: Entry) -> date | None:
         """The entry's publication date, a missing year taking the day's."""
