@@ -7,6 +7,7 @@ the text of a new note; the CLI writes it only where no note exists.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -17,7 +18,8 @@ from ..core.model import Note
 from ..core.store import ContentError, Problem, key_lines, load_text
 
 FENCE = "---"
-KEYS = ("topics", "pick", "hidden", "tags")
+KEYS = ("topics", "pick", "hidden", "tags", "published", "updated")
+DATE_KEYS = ("published", "updated")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
@@ -77,6 +79,7 @@ def parse(paper_id: str, text: str, path: str) -> Note:
             if lists[key] is None:
                 problems.append(Problem(path, lines.get(key, first),
                                         f"{key} must be a list of names"))
+    problems += _date_problems(meta, path, lines, first)
     if problems:
         raise ContentError(problems)
     return Note(
@@ -86,7 +89,25 @@ def parse(paper_id: str, text: str, path: str) -> Note:
         pick=bool(meta.get("pick", False)),
         hidden=bool(meta.get("hidden", False)),
         tags=lists.get("tags") or (),
+        published=meta.get("published"),
+        updated=meta.get("updated"),
     )
+
+
+def _is_date(value: Any) -> bool:
+    """A plain YYYY-MM-DD: YAML reads a timestamp as a datetime, which is a date too."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _date_problems(meta: dict, path: str, lines: dict[str, int], first: int) -> list[Problem]:
+    """`published` and `updated` are dates, and a note is not updated before it was published."""
+    problems = [Problem(path, lines.get(key, first), f"{key} must be a date (YYYY-MM-DD)")
+                for key in DATE_KEYS if meta.get(key) is not None and not _is_date(meta[key])]
+    published, updated = meta.get("published"), meta.get("updated")
+    if not problems and _is_date(published) and _is_date(updated) and updated < published:
+        problems.append(Problem(path, lines.get("updated", first),
+                                f"updated ({updated}) is before published ({published})"))
+    return problems
 
 
 def topics_line(text: str) -> int:
@@ -97,8 +118,9 @@ def topics_line(text: str) -> int:
     return key_lines(front).get("topics", 0) + first - 1
 
 
-def stub(paper_id: str, title: str) -> str:
-    """The text `paperpress note` starts a new note with: commented keys, empty body."""
+def stub(paper_id: str, title: str, today: date | None = None) -> str:
+    """The text `paperpress note` starts a new note with: commented keys, empty body, and
+    the day it was started, which dates the note in the notes feed."""
     safe_title = " ".join(title.split())
     return (
         f"{FENCE}\n"
@@ -108,6 +130,7 @@ def stub(paper_id: str, title: str) -> str:
         "pick: false\n"
         "hidden: false\n"
         "tags: []\n"
+        f"published: {(today or date.today()).isoformat()}\n"
         f"{FENCE}\n"
         "\n"
     )

@@ -71,6 +71,10 @@ class Note:
     pick: bool = False
     hidden: bool = False
     tags: tuple[str, ...] = ()
+    # when the note was first published, and last changed: the notes feed's dates, kept in
+    # the note itself so that a fresh clone dates it the same (a file's mtime would not)
+    published: date | None = None
+    updated: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,7 @@ class Archive:
     orgs: dict[str, OrgListing] = field(default_factory=dict)
     recent: tuple[str, ...] = ()  # visible papers, newest first appearance first
     picks: tuple[str, ...] = ()
+    noted: tuple[str, ...] = ()  # visible papers with a note to read, newest note first
 
     def is_visible(self, paper_id: str) -> bool:
         note = self.notes.get(paper_id)
@@ -132,6 +137,12 @@ class Archive:
         lists, the first day its file records."""
         found = self.appearances.get(paper_id)
         return found[0].day if found else self.papers[paper_id].first_seen
+
+    def note_published(self, paper_id: str) -> date:
+        """The day a paper's note was published: its `published:` date, else the paper's
+        first day (the documented fallback, which `check` warns about)."""
+        note = self.notes[paper_id]
+        return note.published or self.first_day(paper_id)
 
 
 def fast_pickle(*classes: type) -> None:
