@@ -104,6 +104,7 @@ def feed_bytes(context: dict[str, Any], urls: Urls) -> bytes:
 
 
 def _render(kind: str, context: dict[str, Any], items: Sequence[FeedItem], urls: Urls) -> bytes:
+    """The feed's bytes with these items: feedgen's XML, or our own JSON."""
     if kind == "json":
         return _json_feed(context, items, urls)
     gen = _channel(kind, context["site"], context["listing"], context["page"], context["title"],
