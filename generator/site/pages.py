@@ -110,7 +110,7 @@ class FeedItem:
     paper: Paper
     note: Note | None
     day: date  # the day it counts in: first listed, or (a note) published
-    when: datetime  # that day at 00:00 UTC, plus a second per place below the day's top
+    when: datetime  # that day at 00:00 UTC plus (N - rank) seconds: rank 1 of N is newest
     updated: datetime | None = None  # a note's last change, when it has one
     topics: tuple[tuple[str, str], ...] = ()  # (slug, name): the item's categories
     anchor: str = ""  # "note": the item is the paper's note, with an id of its own
