@@ -218,6 +218,7 @@ def assert_rss_spec(data: bytes) -> None:
         assert guid.text == item.findtext("link")
         assert RFC822.match(item.findtext("pubDate")), item.findtext("pubDate")
         assert item.findtext("description")
+        assert all((c.text or "").strip() for c in item.findall("category"))
 
 
 def assert_atom_spec(data: bytes) -> None:
@@ -234,6 +235,8 @@ def assert_atom_spec(data: bytes) -> None:
         link = entry.find(f"{ATOM}link")
         assert link is not None and link.get("rel", "alternate") == "alternate"
         assert link.get("href") == entry.findtext(f"{ATOM}id")
+        for category in entry.findall(f"{ATOM}category"):  # term required; label for people
+            assert category.get("term") and category.get("label"), category.attrib
 
 
 def assert_json_feed_spec(data: bytes) -> dict:
