@@ -170,7 +170,7 @@ def reading(paths: ContentPaths) -> Iterator[None]:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    from .archive.content import load
+    from .archive.content import load, undated_notes
     from .site.render import Theme, check_templates
 
     paths = ContentPaths(args.root)
@@ -182,7 +182,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     problems = check_templates(Theme.find(paths.themes_dir, archive.config.theme))
     if problems:
         raise ContentError(problems)
-    for warning in merged_titles(paths, archive.papers.values()):
+    for warning in merged_titles(paths, archive.papers.values()) + undated_notes(paths, archive):
         print(f"warning: {warning}", file=sys.stderr)
     say(args, f"ok: {len(archive.days)} days, {len(archive.papers)} papers, "
               f"{len(archive.notes)} notes, {len(archive.topics)} topics")

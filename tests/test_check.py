@@ -125,7 +125,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     # notes
     "note unknown key": (put(NOTE, "---\npick: true\nstar: yes\n---\nText.\n"),
                          [f"{NOTE}:3: unknown front matter key 'star' "
-                          "(known: topics, pick, hidden, tags, arxiv)"]),
+                          "(known: topics, pick, hidden, tags, arxiv, published, updated)"]),
     "note pick not bool": (put(NOTE, "---\ntags: [a]\npick: maybe\n---\n"),
                            [f"{NOTE}:3: pick must be true or false"]),
     "note yaml syntax": (put(NOTE, "---\npick: true\ntags: [a, b\n---\nBody\n"),

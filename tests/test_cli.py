@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from archive_helpers import (
@@ -206,7 +207,8 @@ def test_note_creates_a_stub_and_never_overwrites(tmp_path: Path) -> None:
     note = root / "content" / "notes" / f"{pid}.md"
     text = note.read_text()
     assert text.startswith("---\n# Horizon-LM: A RAM-Centric Architecture for LLM Training\n")
-    assert "\npick: false\nhidden: false\ntags: []\n---\n" in text
+    today = date.today().isoformat()  # the note's `published:` date, for the notes feed
+    assert f"\npick: false\nhidden: false\ntags: []\npublished: {today}\n---\n" in text
     assert cli("check", "-q", cwd=root).returncode == 0  # the stub is valid front matter
     note.write_text("---\npick: true\n---\nMy words.\n")
     again = cli("note", pid, cwd=root)

@@ -39,7 +39,7 @@ D2_LATER = day_text("Mar 1", ANCHOR,
 D3 = day_text("Apr 1", ANCHOR, entry("New Paper One", "First new."),
               entry("New Paper Two", "Second new.", when="Mar 30 7"),
               entry("Flash Paper", "Flash on April 1.", when="Dec 12, 2023 3"))
-NOTE = "---\npick: true\n---\nThe curator's words.\n"
+NOTE = "---\npick: true\npublished: 2026-03-02\n---\nThe curator's words.\n"
 RECOVERED = ("paperpress: finished an interrupted import: ",
              "paperpress: discarded an interrupted import; the archive is as it was")
 

@@ -388,12 +388,15 @@ def max_age(cache_control: str) -> int:
 
 def test_netlify_serves_every_feed_with_its_content_type(preview_site):
     served = served_paths(preview_site)
-    feeds = {p: f for p, f in served.items() if f.name in ("feed.xml", "atom.xml")}
-    assert "/feed.xml" in feeds and "/atom.xml" in feeds
-    assert any(p.startswith("/topics/") for p in feeds)
-    assert any(p.startswith("/orgs/") for p in feeds)
+    media = {"feed.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
+             "feed.json": "application/feed+json", "feeds.opml": "text/x-opml"}
+    feeds = {p: f for p, f in served.items() if f.name in media}
+    assert {"/feed.xml", "/atom.xml", "/feed.json", "/feeds.opml"} <= set(feeds)
+    for where in ("/topics/", "/orgs/", "/picks/", "/notes/"):
+        assert {name for p, f in feeds.items() if p.startswith(where)
+                for name in [f.name]} == {"feed.xml", "atom.xml", "feed.json"}, where
     for path, file in feeds.items():
-        wanted = "application/rss+xml" if file.name == "feed.xml" else "application/atom+xml"
+        wanted = media[file.name]
         types = headers_for(path).get("content-type", [])
         assert len(types) == 1 and types[0].split(";")[0] == wanted, (path, types)
 

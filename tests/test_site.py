@@ -90,13 +90,36 @@ def card_ids(site: Site, listing: str, selector: str = "main ol.cards") -> list[
 
 
 def feed_ids(site: Site, location: str) -> list[str]:
-    parsed = feedparser.parse(site.file(location).read_bytes())
-    return [site.location_of(e.link).split("/")[1] for e in parsed.entries]
+    data = site.file(location).read_bytes()
+    if location.endswith(".json"):
+        links = [item["url"] for item in json.loads(data)["items"]]
+    else:
+        links = [e.link for e in feedparser.parse(data).entries]
+    return [site.location_of(link).split("/")[1] for link in links]
 
 
 def feed_locations(site: Site) -> list[str]:
     return sorted(p.relative_to(site.out).as_posix()
                   for p in site.out.rglob("*.xml") if p.name in ("feed.xml", "atom.xml"))
+
+
+def first_days(site: Site) -> dict[str, str]:
+    """Each paper's first day, from content/days/."""
+    found: dict[str, str] = {}
+    for day, entries in content_days(site).items():
+        for pid, _ in entries:
+            found.setdefault(pid, day)
+    return found
+
+
+def whole_days(ids: list[str], day_of: dict[str, str], size: int) -> list[str]:
+    """What a feed of a listing holds: its newest days whole, until `size` is reached."""
+    out: list[str] = []
+    for pid in ids:
+        if len(out) >= size and day_of[pid] != day_of[out[-1]]:
+            break
+        out.append(pid)
+    return out
 
 
 def text(tag: Tag | None) -> str:
@@ -214,7 +237,7 @@ def test_home_shows_the_latest_day_topics_and_feeds(shipped_site: Site) -> None:
         count = int(item.select_one(".count").get_text(" ").split()[0])
         assert count == len(card_ids(shipped_site, target))
     follow = {shipped_site.location_of(a["href"]) for a in soup.select("main .feeds a")}
-    assert follow == {"feed.xml", "atom.xml"}
+    assert follow == {"feed.xml", "atom.xml", "feed.json", "feeds.opml"}
 
 
 def test_day_pages_rank_papers_with_upvotes_and_link_neighbours(any_site: Site) -> None:
@@ -354,12 +377,14 @@ def test_every_feed_parses_with_dates_and_permanent_links(any_site: Site) -> Non
     site = any_site
     locations = feed_locations(site)
     assert "feed.xml" in locations and "atom.xml" in locations
-    size = config(site)["feed_size"]
+    size, first = config(site)["feed_size"], first_days(site)
     for location in locations:
         parsed = feedparser.parse(site.file(location).read_bytes())
         assert parsed.bozo == 0, (location, parsed.get("bozo_exception"))
         assert parsed.version == ("rss20" if location.endswith("feed.xml") else "atom10")
-        assert len(parsed.entries) <= size
+        if not location.startswith("notes/"):  # whole days, up to the one that reaches size
+            days = [first[site.location_of(e.link).split("/")[1]] for e in parsed.entries]
+            assert len([day for day in days if days and day != days[-1]]) < size, location
         for entry in parsed.entries:
             assert entry.get("published_parsed") or entry.get("updated_parsed"), location
             assert entry.id == entry.link
@@ -370,12 +395,12 @@ def test_every_feed_parses_with_dates_and_permanent_links(any_site: Site) -> Non
 
 def test_topic_and_org_feeds_list_exactly_their_papers(any_site: Site) -> None:
     site = any_site
-    size = config(site)["feed_size"]
+    size, first = config(site)["feed_size"], first_days(site)
     for index in ("topics/", "orgs/"):
         for a in site.soup(index).select("main ul a"):
             listing = site.location_of(a["href"], index)
-            expected = card_ids(site, listing)[:size]
-            for kind in ("feed.xml", "atom.xml"):
+            expected = whole_days(card_ids(site, listing), first, size)
+            for kind in ("feed.xml", "atom.xml", "feed.json"):
                 assert feed_ids(site, listing + kind) == expected, listing + kind
                 alternate = site.soup(listing).find("link", rel="alternate", href=site.prefix
                                                      + listing + kind)
@@ -391,8 +416,9 @@ def test_hostile_feeds_hold_the_expected_papers(hostile_site: Site) -> None:
         paper_id(TEMPLATE_TITLE), paper_id(SCRIPT_TITLE)]
     assert feed_ids(hostile_site, "orgs/evil-org/feed.xml") == [
         paper_id(TEMPLATE_TITLE), paper_id(SCRIPT_TITLE)]
-    assert feed_ids(hostile_site, "feed.xml") == [  # feed_size 3; hidden left out
-        paper_id(TEMPLATE_TITLE), paper_id(REAGENTS_TITLE), paper_id(ATTR_TITLE)]
+    assert feed_ids(hostile_site, "feed.xml") == [  # feed_size 3, whole days; hidden left out
+        paper_id(TEMPLATE_TITLE), paper_id(REAGENTS_TITLE), paper_id(ATTR_TITLE),
+        paper_id(OVERRIDE_TITLE)]
     root = feedparser.parse(hostile_site.file("feed.xml").read_bytes())
     dates = [e.published for e in root.entries]
     assert dates[0].startswith("Tue, 03 Feb 2026") and dates[2].startswith("Fri, 02 Jan 2026")
@@ -506,7 +532,7 @@ def test_user_theme_overrides_by_name_and_inherits_the_rest(hostile_root: Path,
     out = tmp_path / "out"
     build_site(hostile_root, out)
     soup = BeautifulSoup((out / "index.html").read_text(), "html.parser")
-    assert text(soup.select_one("p.mine")) == "Mine: 2 feeds"
+    assert text(soup.select_one("p.mine")) == "Mine: 3 feeds"
     assert soup.select_one("a.skip-link")  # base.html still the default's
     css = soup.find("link", rel="stylesheet")["href"]
     assert (out / css.removeprefix("/hostile/")).read_text() == "body { color: #111; }\n"

@@ -539,6 +539,22 @@ def _day_item_problem(item: Any) -> str | None:
 
 
 
+def undated_notes(paths: ContentPaths, archive: Archive) -> list[Problem]:
+    """`check`'s warnings: notes the notes feed shows that have no `published:` date.
+
+    Such a note is dated by its paper's first day, so it reaches the feed
+    as old news; a date in the note itself survives any clone or checkout.
+    """
+    return [
+        Problem(paths.rel(paths.note(pid)), 0,
+                f"no 'published:' date, so the notes feed dates it by the paper's first day "
+                f"({archive.first_day(pid)}); add 'published: YYYY-MM-DD' to its header")
+        for pid, note in sorted(archive.notes.items())
+        if note.published is None and note.body.strip() and pid in archive.papers
+        and archive.is_visible(pid)
+    ]
+
+
 def load(paths: ContentPaths, cache: ParseCache | None = None, strict: bool = False) -> Archive:
     """The whole archive as stored, or ContentError with every problem found. Only loads:
     the listings every page needs are `listings.index`'s, a step of its own.

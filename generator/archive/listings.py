@@ -47,7 +47,18 @@ def index(archive: Archive, memo: dict | None = None) -> Archive:
     archive.topic_papers = {slug: tuple(found) for slug, found in by_topic.items()}
     archive.orgs = _orgs(archive, order)
     archive.picks = tuple(pid for pid in order if (n := archive.notes.get(pid)) and n.pick)
+    archive.noted = _noted(archive, order)
     return archive
+
+
+def _noted(archive: Archive, order: list[str]) -> tuple[str, ...]:
+    """Visible papers whose note has text, newest note first; notes of one day keep the
+    papers' own order (newest paper first, then by rank)."""
+    place = {pid: index for index, pid in enumerate(order)}
+    noted = [pid for pid, note in archive.notes.items()
+             if pid in place and note.body.strip()]
+    return tuple(sorted(noted, key=lambda pid: (-archive.note_published(pid).toordinal(),
+                                                place[pid])))
 
 
 PARALLEL_MATCH = 2000  # papers; fewer match faster than a worker pool starts

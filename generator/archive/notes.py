@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -18,7 +19,8 @@ from ..core.model import ARXIV_ID, Note
 from ..core.store import ContentError, Problem, key_lines, load_text
 
 FENCE = "---"
-KEYS = ("topics", "pick", "hidden", "tags", "arxiv")
+KEYS = ("topics", "pick", "hidden", "tags", "arxiv", "published", "updated")
+DATE_KEYS = ("published", "updated")
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
@@ -83,6 +85,7 @@ def parse(paper_id: str, text: str, path: str) -> Note:
         problems.append(Problem(path, lines.get("arxiv", first), (
             f"arxiv {arxiv!r} is not an arXiv id: write it as 2312.11514 (a version such as "
             "v2 may follow) or hep-th/9901001, in quotes")))
+    problems += _date_problems(meta, path, lines, first)
     if problems:
         raise ContentError(problems)
     return Note(
@@ -93,6 +96,8 @@ def parse(paper_id: str, text: str, path: str) -> Note:
         hidden=bool(meta.get("hidden", False)),
         tags=lists.get("tags") or (),
         arxiv=arxiv,
+        published=meta.get("published"),
+        updated=meta.get("updated"),
     )
 
 
@@ -104,6 +109,22 @@ def _arxiv(value: Any, front: str) -> Any:
     return value
 
 
+def _is_date(value: Any) -> bool:
+    """A plain YYYY-MM-DD: YAML reads a timestamp as a datetime, which is a date too."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _date_problems(meta: dict, path: str, lines: dict[str, int], first: int) -> list[Problem]:
+    """`published` and `updated` are dates, and a note is not updated before it was published."""
+    problems = [Problem(path, lines.get(key, first), f"{key} must be a date (YYYY-MM-DD)")
+                for key in DATE_KEYS if meta.get(key) is not None and not _is_date(meta[key])]
+    published, updated = meta.get("published"), meta.get("updated")
+    if not problems and _is_date(published) and _is_date(updated) and updated < published:
+        problems.append(Problem(path, lines.get("updated", first),
+                                f"updated ({updated}) is before published ({published})"))
+    return problems
+
+
 def topics_line(text: str) -> int:
     """Where a note's `topics:` key is, for messages about unknown topics."""
     front, _, first = split(text)
@@ -112,8 +133,10 @@ def topics_line(text: str) -> int:
     return key_lines(front).get("topics", 0) + first - 1
 
 
-def stub(paper_id: str, title: str, topics: Sequence[str] = ()) -> str:
-    """The text `paperpress note` starts a new note with: commented keys, empty body.
+def stub(paper_id: str, title: str, topics: Sequence[str] = (),
+         today: date | None = None) -> str:
+    """The text `paperpress note` starts a new note with: commented keys, empty body, and
+    the day it was started, which dates the note in the notes feed.
 
     `topics` are the paper's automatic topics, shown in a commented line that
     stays valid YAML once uncommented, so overriding starts from what the
@@ -128,6 +151,7 @@ def stub(paper_id: str, title: str, topics: Sequence[str] = ()) -> str:
         "pick: false\n"
         "hidden: false\n"
         "tags: []\n"
+        f"published: {(today or date.today()).isoformat()}\n"
         f"{FENCE}\n"
         "\n"
     )

@@ -135,6 +135,10 @@ class Note:
     hidden: bool = False
     tags: tuple[str, ...] = ()
     arxiv: str | None = None  # the curator's arXiv id, for a paper the source gave none
+    # when the note was first published, and last changed: the notes feed's dates, kept in
+    # the note itself so that a fresh clone dates it the same (a file's mtime would not)
+    published: date | None = None
+    updated: date | None = None
 
 
 def arxiv_id(paper: Paper, note: Note | None) -> str | None:
@@ -191,6 +195,7 @@ class Archive:
     orgs: dict[str, OrgListing] = field(default_factory=dict)
     recent: tuple[str, ...] = ()  # visible papers, newest first appearance first
     picks: tuple[str, ...] = ()
+    noted: tuple[str, ...] = ()  # visible papers with a note to read, newest note first
 
     def is_visible(self, paper_id: str) -> bool:
         note = self.notes.get(paper_id)
@@ -205,6 +210,12 @@ class Archive:
     def arxiv(self, paper_id: str) -> str | None:
         """The paper's effective arXiv id (a note's overrides the source's)."""
         return arxiv_id(self.papers[paper_id], self.notes.get(paper_id))
+
+    def note_published(self, paper_id: str) -> date:
+        """The day a paper's note was published: its `published:` date, else the paper's
+        first day (the documented fallback, which `check` warns about)."""
+        note = self.notes[paper_id]
+        return note.published or self.first_day(paper_id)
 
 
 def fast_pickle(*classes: type) -> None:

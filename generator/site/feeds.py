@@ -1,28 +1,36 @@
-"""RSS 2.0 and Atom feeds, each made from its planned page's context alone.
+"""RSS 2.0, Atom and JSON Feed 1.1, each made from its planned page's context alone.
 
 The plan (`pages.Planner.feed_pages`) decides which feeds exist, their titles
-and which papers each lists; this module only turns one such context into
-bytes, so what an incremental build fingerprints is exactly what is rendered.
+and which items each holds, with their dates; this module only turns one such
+context into bytes, so what an incremental build fingerprints is exactly what
+is rendered.
 
 feedgen builds the XML and lxml escapes every text, so titles, abstracts and
-notes reach readers as text whatever they contain. Two things are ours to
-guarantee, because feedgen would not:
+notes reach readers as text whatever they contain; JSON Feed is written with
+`json`, which escapes alike. Three things are ours to guarantee, because
+feedgen would not:
 
 - Reproducible bytes. feedgen stamps the build time into `lastBuildDate`,
   `updated` and every entry's `updated`, and its own version into
   `generator`. Every date here is derived from content (the day a paper
-  first appeared), so the same archive always gives the same bytes.
+  first appeared, a note's own dates), so the same archive always gives the
+  same bytes.
 - Well-formed XML from any input. lxml refuses characters XML cannot hold
   (most C0 controls, lone surrogates, U+FFFE/U+FFFF); scraped text may
-  contain them, so they are removed before anything reaches feedgen.
+  contain them, so they are removed before anything reaches feedgen (or JSON,
+  whose UTF-8 cannot hold a lone surrogate either).
+- A size feed services accept. A feed over `LIMIT` bytes loses its oldest
+  whole days until it fits; its newest day is kept whole, whatever its size.
 
 Pure: no file I/O. An item's HTML is rendered once per paper and shared by
-every feed that lists it (RSS and Atom, root, topic, organization).
+every feed that lists it (every flavour, root, topic, organization, picks,
+notes).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +51,9 @@ if TYPE_CHECKING:
 
 GENERATOR = "paperpress"
 EPOCH = date(1970, 1, 1)
+LIMIT = 1_000_000  # bytes: several feed services refuse a feed of 1 MB or more
+JSON_FEED = "https://jsonfeed.org/version/1.1"
+PICK_MARK = "★ "  # a pick's title starts with it in every feed
 
 # Everything outside XML 1.0's Char production: C0 controls but tab, LF and
 # CR; surrogates (only ever lone ones in a str); U+FFFE and U+FFFF.
@@ -62,7 +73,6 @@ class _Item:
 
     paper: Paper
     note: Note | None
-    day: date
     title: str
     content: str
 
@@ -71,31 +81,60 @@ class _Item:
 _ITEMS: dict[tuple[str, str], _Item] = {}
 
 
-def feed_xml(context: dict[str, Any], urls: Urls) -> bytes:
-    """One feed from its planned context: `feed` (a kind of `urls.FEED_KINDS`), `listing`,
-    `title`, `description`, `items` (FeedItems, newest first) and `site`."""
+def feed_bytes(context: dict[str, Any], urls: Urls) -> bytes:
+    """One feed from its planned context: `feed` (a kind of `urls.FEED_KINDS`), `listing`
+    (where its files are), `page` (the HTML page it follows), `title`, `description`,
+    `items` (FeedItems, newest first, grouped by day) and `site`.
+
+    Over `LIMIT` bytes, its oldest day goes, then the next, while more than one is left.
+    """
     kind = context["feed"]
     if kind not in locations.FEED_KINDS:
         raise ValueError(f"feed kind must be one of {sorted(locations.FEED_KINDS)}, not {kind!r}")
-    items: Sequence[FeedItem] = context["items"]
-    gen = _channel(kind, context["site"], context["listing"], context["title"],
+    items: Sequence[FeedItem] = tuple(context["items"])
+    while True:
+        data = _render(kind, context, items, urls)
+        if len(data) <= LIMIT or not items:
+            return data
+        oldest = items[-1].day
+        kept = tuple(item for item in items if item.day != oldest)
+        if not kept:  # the newest day alone: whole, whatever its size
+            return data
+        items = kept
+
+
+def _render(kind: str, context: dict[str, Any], items: Sequence[FeedItem], urls: Urls) -> bytes:
+    """The feed's bytes with these items: feedgen's XML, or our own JSON."""
+    if kind == "json":
+        return _json_feed(context, items, urls)
+    gen = _channel(kind, context["site"], context["listing"], context["page"], context["title"],
                    context["description"], urls)
-    gen.updated(_midnight(max((item.day for item in items), default=EPOCH)))
+    gen.updated(max((item.updated or item.when for item in items), default=_midnight(EPOCH)))
     for item in items:
-        gen.add_entry(_entry(_item(item, urls), urls.absolute(locations.paper(item.id))),
-                      order="append")
+        gen.add_entry(_entry(item, _item(item, urls), _guid(item, urls)), order="append")
     if kind == "rss":
         return gen.rss_str(pretty=True)
     return gen.atom_str(pretty=True)
 
 
-def _channel(kind: str, site: SiteConfig, listing: str, title: str, description: str,
-             urls: Urls) -> FeedGenerator:
-    """The feed-level elements, with no build time and no feedgen version in them."""
-    page = urls.absolute(listing)
-    own = urls.absolute(locations.feed(listing, kind))
+def _guid(item: FeedItem, urls: Urls) -> str:
+    """The paper's permanent URL; a note item's adds `#note`, so it is an item of its own."""
+    page = urls.absolute(locations.paper(item.id))
+    return f"{page}#{item.anchor}" if item.anchor else page
+
+
+def _names(site: SiteConfig, title: str, page: str) -> tuple[str, str]:
+    """(site name, feed title) as every flavour shows them, never empty."""
     site_name = xml_text(site.title) or page
-    name = xml_text(title) or site_name
+    return site_name, xml_text(title) or site_name
+
+
+def _channel(kind: str, site: SiteConfig, listing: str, page_location: str, title: str,
+             description: str, urls: Urls) -> FeedGenerator:
+    """The feed-level elements, with no build time and no feedgen version in them."""
+    page = urls.absolute(page_location)
+    own = urls.absolute(locations.feed(listing, kind))
+    site_name, name = _names(site, title, page)
     gen = FeedGenerator()
     gen.id(own)
     gen.title(name)
@@ -119,28 +158,65 @@ def _channel_description(kind: str, text: str) -> str:
     return html.escape(text, quote=False) if kind == "rss" else text
 
 
-def _entry(item: _Item, url: str) -> FeedEntry:
-    """One item: the paper's permanent URL is its link and its never-changing id."""
-    when = _midnight(item.day)
+def _entry(item: FeedItem, text: _Item, url: str) -> FeedEntry:
+    """One item: a permanent URL is its link and its never-changing id."""
     entry = FeedEntry()
     entry.guid(url, permalink=True)
-    entry.title(item.title)
+    entry.title(text.title)
     entry.link(href=url, rel="alternate", type="text/html")
-    entry.published(when)
-    entry.updated(when)
-    entry.content(item.content, type="html")
+    entry.published(item.when)
+    entry.updated(item.updated or item.when)
+    entry.content(text.content, type="html")
+    for slug, name in item.topics:
+        entry.category(term=slug, label=xml_text(name) or slug)
     return entry
 
 
+def _json_feed(context: dict[str, Any], items: Sequence[FeedItem], urls: Urls) -> bytes:
+    """JSON Feed 1.1: the same items as the XML feeds, keys in a fixed order."""
+    site: SiteConfig = context["site"]
+    page = urls.absolute(context["page"])
+    site_name, name = _names(site, context["title"], page)
+    feed: dict[str, Any] = {
+        "version": JSON_FEED,
+        "title": name,
+        "home_page_url": page,
+        "feed_url": urls.absolute(locations.feed(context["listing"], "json")),
+        "description": xml_text(context["description"]) or name,
+    }
+    if language := xml_text(site.language).strip():
+        feed["language"] = language
+    feed["authors"] = [{"name": site_name}]
+    feed["items"] = [_json_item(item, _item(item, urls), _guid(item, urls)) for item in items]
+    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _json_item(item: FeedItem, text: _Item, url: str) -> dict[str, Any]:
+    """One JSON Feed item; authors are the paper's organization where it names one
+    (otherwise the feed's authors stand, as the spec says)."""
+    out: dict[str, Any] = {"id": url, "url": url, "title": text.title,
+                           "content_html": text.content,
+                           "date_published": item.when.isoformat()}
+    if item.updated is not None:
+        out["date_modified"] = item.updated.isoformat()
+    if item.topics:
+        out["tags"] = [xml_text(name) or slug for slug, name in item.topics]
+    org = item.paper.org
+    if org is not None and (org_name := xml_text(org.name).strip()):
+        out["authors"] = [{"name": org_name}]
+    return out
+
+
 def _item(item: FeedItem, urls: Urls) -> _Item:
-    """The paper's item text, rendered once unless the paper, note or day changed."""
+    """The paper's item text, rendered once unless the paper or its note changed."""
     key = (urls.base_url, item.id)
     found = _ITEMS.get(key)
-    if found is None or not (_same(found.paper, item.paper) and _same(found.note, item.note)
-                             and found.day == item.day):
+    if found is None or not (_same(found.paper, item.paper) and _same(found.note, item.note)):
         title = xml_text(item.paper.title).strip() or item.id
+        if item.note is not None and item.note.pick:
+            title = PICK_MARK + title
         content = _content(item.paper, item.note, urls.absolute(locations.paper(item.id)))
-        found = _ITEMS[key] = _Item(item.paper, item.note, item.day, title, xml_text(content))
+        found = _ITEMS[key] = _Item(item.paper, item.note, title, xml_text(content))
     return found
 
 
@@ -150,14 +226,17 @@ def _same(old: object, new: object) -> bool:
 
 
 def _content(paper: Paper, note: Note | None, page: str) -> str:
-    """HTML: the abstract, the organization or author count, then the curator's note."""
-    parts = [f"<p>{html.escape(block.strip())}</p>"
-             for block in _PARAGRAPH_BREAK.split(paper.abstract) if block.strip()]
-    if byline := _byline(paper):
-        parts.append(f"<p>{html.escape(byline)}</p>")
+    """HTML: the curator's note first, then the abstract and the organization or author
+    count. Without a note, just the abstract and the byline."""
+    parts = []
     if note is not None and note.body.strip():
         parts.append("<p><strong>Curator's note</strong></p>")
-        parts.append(_absolute_links(notes.render(xml_text(note.body)), page))
+        parts.append(_absolute_links(notes.render(xml_text(note.body)), page).rstrip("\n"))
+        parts.append("<p><strong>Abstract</strong></p>")
+    parts += [f"<p>{html.escape(block.strip())}</p>"
+              for block in _PARAGRAPH_BREAK.split(paper.abstract) if block.strip()]
+    if byline := _byline(paper):
+        parts.append(f"<p>{html.escape(byline)}</p>")
     return "\n".join(parts)
 
 

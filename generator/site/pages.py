@@ -12,8 +12,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
-from functools import partial
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, partial
+from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,13 +22,16 @@ from ..archive import notes
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper, SiteConfig, Topic
 from . import urls
+from .feeds import xml_text
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing"
 # What a listing says it holds, where its topic or organization gives no description:
 # its page and its feeds read these same words.
-LABELS = {"rss": "RSS", "atom": "Atom"}
+LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 DESCRIPTIONS = {"topic": "Papers on {name}.", "org": "Research papers from {name}."}
+PICKS_TEXT = ("Curator's picks", "The papers the curator picked, newest first.")
+NOTES_TEXT = ("Curator's notes", "The curator's notes on papers, newest note first.")
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
@@ -92,15 +96,37 @@ class FeedLink:
     def mime(self) -> str:
         return urls.feed_mime(self.kind)
 
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
-    """A paper as a feed lists it: everything its item's bytes depend on."""
+    """A paper (or, in the notes feed, its note) as a feed lists it: everything its
+    item's bytes depend on."""
 
     id: str
     paper: Paper
     note: Note | None
-    day: date  # the day it first appeared: the item's date
+    day: date  # the day it counts in: first listed, or (a note) published
+    when: datetime  # that day at 00:00 UTC plus (N - rank) seconds: rank 1 of N is newest
+    updated: datetime | None = None  # a note's last change, when it has one
+    topics: tuple[tuple[str, str], ...] = ()  # (slug, name): the item's categories
+    anchor: str = ""  # "note": the item is the paper's note, with an id of its own
+
+
+@dataclass(frozen=True, slots=True)
+class FeedListing:
+    """A listing that has feeds: where they live, the page they follow, what they hold."""
+
+    location: str
+    page: str
+    title: str
+    description: str
+    ids: Sequence[str]
+    group: str  # its outline in feeds.opml
+    notes: bool = False  # items are notes, dated and grouped by their `published` day
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,6 +243,7 @@ class Planner:
         yield self.archive_page()
         yield from self.topic_pages()
         yield from self.org_pages()
+        yield from self.picks_pages()
         yield from self.paper_pages()
         yield from self.feed_pages()
 
@@ -370,6 +397,17 @@ class Planner:
         context.update(org_name=org.name, count=len(org.paper_ids))
         return context
 
+    def picks_pages(self) -> Iterator[Page]:
+        """Every pick, newest first, paginated as topics are; an empty list says so."""
+        ids = self.archive.picks
+        yield from self._paginated(urls.picks(), "picks.html", "picks", ids,
+                                   partial(self._picks_context, len(ids)))
+
+    def _picks_context(self, count: int) -> dict:
+        context = self._base(*PICKS_TEXT, self._feed_links(PICKS_TEXT[0], urls.picks()))
+        context["count"] = count
+        return context
+
     def paper_pages(self) -> Iterator[Page]:
         archive = self.archive
         for pid, paper in archive.papers.items():
@@ -404,49 +442,117 @@ class Planner:
             feeds += self._feed_links(card.org_name, card.org_location)
         return feeds
 
-    def feed_pages(self) -> Iterator[Page]:
-        """Every feed of the root, each topic and each organization; titled as their
-        pages are ("Site — Topic") and described in the same words."""
+    @cached_property
+    def feed_listings(self) -> tuple[FeedListing, ...]:
+        """Every listing with feeds: the site, picks and notes, each topic and organization;
+        titled as their pages are ("Site — Topic") and described in the same words."""
         archive = self.archive
         site = archive.config.title
-        listings = [(urls.home(), site, archive.config.description, archive.recent)]
+
+        def titled(text: str) -> str:
+            return f"{site}{FEED_TITLE_SEPARATOR}{text}"
+
+        found = [
+            FeedListing(urls.home(), urls.home(), site, archive.config.description,
+                        archive.recent, "Site"),
+            FeedListing(urls.picks(), urls.picks(), titled(PICKS_TEXT[0]), PICKS_TEXT[1],
+                        archive.picks, "Site"),
+            FeedListing(urls.notes(), urls.home(), titled(NOTES_TEXT[0]), NOTES_TEXT[1],
+                        archive.noted, "Site", notes=True),
+        ]
         for topic in archive.topics:
             title, description = _topic_text(topic)
-            listings.append((urls.topic(topic.slug), f"{site}{FEED_TITLE_SEPARATOR}{title}",
-                             description, archive.topic_papers.get(topic.slug, ())))
+            found.append(FeedListing(urls.topic(topic.slug), urls.topic(topic.slug),
+                                     titled(title), description,
+                                     archive.topic_papers.get(topic.slug, ()), "Topics"))
         for key, org in archive.orgs.items():
             title, description = _org_text(org.name)
-            listings.append((urls.org(key), f"{site}{FEED_TITLE_SEPARATOR}{title}",
-                             description, org.paper_ids))
-        for listing, title, description, ids in listings:
-            capped = self.feed_ids(ids)
-            for kind in urls.FEED_KINDS:
-                head = {"feed": kind, "listing": listing, "title": title,
-                        "description": description}
-                yield Page(urls.feed(listing, kind), None, partial(self._feed_context, head,
-                                                                    capped), "feed", deps=capped)
+            found.append(FeedListing(urls.org(key), urls.org(key), titled(title), description,
+                                     org.paper_ids, "Organizations"))
+        return tuple(found)
 
-    def feed_ids(self, ids: Sequence[str]) -> tuple[str, ...]:
-        """The first `feed_size` visible papers of a listing, once each, in its order.
+    def feed_pages(self) -> Iterator[Page]:
+        """Every feed of every listing, in every flavour, then feeds.opml naming them all."""
+        archive = self.archive
+        for listing in self.feed_listings:
+            capped = self.feed_ids(listing.ids, archive.note_published if listing.notes
+                                   else archive.first_day)
+            for kind in urls.FEED_KINDS:
+                head = {"feed": kind, "listing": listing.location, "page": listing.page,
+                        "title": listing.title, "description": listing.description}
+                yield Page(urls.feed(listing.location, kind), None,
+                           partial(self._feed_context, head, capped, listing.notes), "feed",
+                           deps=capped)
+        yield Page(urls.opml(), "feeds.opml", self._opml_context, "opml")
+
+    def feed_ids(self, ids: Sequence[str],
+                 day_of: Callable[[str], date] | None = None) -> tuple[str, ...]:
+        """A listing's newest whole days: days are added, newest first, until they hold
+        `feed_size` papers, so the newest day is always whole however large it is, and a
+        reader who looks once a day misses none. `day_of` gives an id's day (by default
+        the paper's first day); the listing holds each day's ids together.
 
         Listings already leave hidden papers out; this guard only costs the ids
         it skips, never a pass over the whole listing.
         """
-        archive, size = self.archive, max(self.archive.config.feed_size, 0)
-        out: dict[str, None] = {}
-        for pid in ids:
+        size = self.archive.config.feed_size
+        out: list[str] = []
+        for _, day in groupby(self._visible_once(ids), key=day_of or self.archive.first_day):
+            out.extend(day)
             if len(out) >= size:
                 break
-            if pid in archive.papers and archive.is_visible(pid):
-                out[pid] = None
         return tuple(out)
 
-    def _feed_context(self, head: dict, ids: tuple[str, ...]) -> dict:
-        """Exactly what a feed's bytes are made from: its items and the site's settings."""
+    def _visible_once(self, ids: Sequence[str]) -> Iterator[str]:
         archive = self.archive
-        items = tuple(FeedItem(p, archive.papers[p], archive.notes.get(p), archive.first_day(p))
-                      for p in ids)
-        return dict(head, items=items, site=archive.config)
+        seen: set[str] = set()
+        for pid in ids:
+            if pid not in seen and pid in archive.papers and archive.is_visible(pid):
+                seen.add(pid)
+                yield pid
+
+    def _feed_context(self, head: dict, ids: tuple[str, ...], as_notes: bool) -> dict:
+        """Exactly what a feed's bytes are made from: its items and the site's settings."""
+        item = self._note_item if as_notes else self._paper_item
+        return dict(head, items=tuple(item(pid) for pid in ids), site=self.archive.config)
+
+    @cached_property
+    def _day_sizes(self) -> dict[date, int]:
+        return {day.date: len(day.entries) for day in self.archive.days}
+
+    def _paper_item(self, pid: str) -> FeedItem:
+        """Dated by the paper's first day, a second later for each place above the day's
+        last: readers sort by date, and the day's ranking survives (rank 1 is newest)."""
+        archive = self.archive
+        day = archive.first_day(pid)
+        found = archive.appearances.get(pid)
+        offset = self._day_sizes.get(day, 0) - found[0].rank if found else 0
+        return FeedItem(pid, archive.papers[pid], archive.notes.get(pid), day,
+                        _midnight(day) + timedelta(seconds=max(offset, 0)),
+                        topics=self._topic_terms(pid))
+
+    def _note_item(self, pid: str) -> FeedItem:
+        """A note, dated by the day it was published; `updated` when its text changed."""
+        archive = self.archive
+        note = archive.notes[pid]
+        day = archive.note_published(pid)
+        updated = _midnight(max(note.updated, day)) if note.updated else None
+        return FeedItem(pid, archive.papers[pid], note, day, _midnight(day), updated,
+                        self._topic_terms(pid), anchor="note")
+
+    def _topic_terms(self, pid: str) -> tuple[tuple[str, str], ...]:
+        return tuple((slug, self.topic_by_slug[slug].name)
+                     for slug in self.archive.paper_topics.get(pid, ())
+                     if slug in self.topic_by_slug)
+
+    def _opml_context(self) -> dict:
+        """Every feed's RSS flavour with its page, in outlines by kind of listing."""
+        groups: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for listing in self.feed_listings:
+            groups[listing.group].append((xml_text(listing.title),
+                                          urls.feed(listing.location, "rss"), listing.page))
+        return {"site": self.archive.config, "title": xml_text(self.archive.config.title),
+                "groups": tuple((name, tuple(found)) for name, found in groups.items())}
 
 
 def _topic_text(topic: Topic) -> tuple[str, str]:
@@ -466,6 +572,10 @@ def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Seq
     if pager.number > 1:
         page_context["title"] = f"{base['title']} (page {pager.number} of {pager.total})"
     return page_context
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _is_web_url(link: str) -> bool:

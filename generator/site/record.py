@@ -77,13 +77,25 @@ class BuildRecord:
 
 
 def signature(archive: Archive, pid: str) -> tuple:
-    """What of a paper decides which listings show it, where, and under what name."""
+    """What of a paper decides which listings show it, where, and under what name;
+    last, the day its note is in the notes feed on (None without a note to read)."""
     paper = archive.papers[pid]
     note = archive.notes.get(pid)
     key = org_path_slug(paper.org.slug) if paper.org else None
     listing = archive.orgs.get(key) if key else None
+    noted = archive.note_published(pid) if note and note.body.strip() else None
     return (archive.is_visible(pid), bool(note and note.pick), archive.paper_topics.get(pid),
-            key, listing.name if listing else None, archive.first_day(pid), paper.last_seen)
+            key, listing.name if listing else None, archive.first_day(pid), paper.last_seen,
+            noted)
+
+
+def _same_shape(old: tuple | None, new: tuple | None) -> bool:
+    """Whether a changed paper stays where it was listed. A note joining the notes feed is
+    no change of shape: the new plan's feed names the paper among its deps (or the feed
+    does not change). Leaving it, or moving in it, is: only the old feed named the paper."""
+    if old is None or new is None:
+        return old == new
+    return old[:-1] == new[:-1] and old[-1] in (None, new[-1])
 
 
 def changed_papers(old: dict[str, Key], now: dict[str, Key],
@@ -122,7 +134,7 @@ def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: s
             signatures.pop(pid, None)
             if pid in archive.papers:
                 signatures[pid] = signature(archive, pid)
-        same_shape = all(recorded.get(pid) == signatures.get(pid) for pid in changed)
+        same_shape = all(_same_shape(recorded.get(pid), signatures.get(pid)) for pid in changed)
         if same_shape and planned == old.planned:
             found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
             if damaged:

@@ -321,7 +321,7 @@ def template_problem(err: BaseException, theme: Theme) -> Problem:
         looked = ", ".join(theme.template_dirs()) or "no theme folder"
         return Problem(err.name or "?", 0, f"template not found; looked in {looked}")
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".opml")):
             return Problem(_theme_path(frame.filename, theme), frame.lineno or 0,
                            f"template error: {err}")
     where = theme.template_dirs()[0] if theme.template_dirs() else "templates"
@@ -343,9 +343,9 @@ def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Arc
                 site_urls: urls.Urls) -> bytes:
     """The bytes of one planned file, from the context its `make` gave."""
     if page.kind == "feed":
-        from .feeds import feed_xml
+        from .feeds import feed_bytes
 
-        return feed_xml(context, site_urls)
+        return feed_bytes(context, site_urls)
     if page.template is None:
         return b""
     template = env.get_template(page.template)

@@ -70,6 +70,19 @@ def paper(paper_id: str) -> str:
     return f"papers/{paper_id}/"
 
 
+def picks() -> str:
+    return "picks/"
+
+
+def notes() -> str:
+    """Where the notes feed lives; no page of its own (its items link to paper pages)."""
+    return "notes/"
+
+
+def opml() -> str:
+    return "feeds.opml"
+
+
 def page(listing: str, number: int) -> str:
     """Page `number` of a paginated listing: the first is the listing itself."""
     return listing if number <= 1 else f"{listing}page/{number}/"
@@ -79,7 +92,9 @@ def page(listing: str, number: int) -> str:
 FEED_KINDS: dict[str, tuple[str, str]] = {
     "rss": ("feed.xml", "application/rss+xml"),
     "atom": ("atom.xml", "application/atom+xml"),
+    "json": ("feed.json", "application/feed+json"),
 }
+OPML_MIME = "text/x-opml"
 
 
 def feed(listing: str, kind: str) -> str:
