@@ -59,6 +59,13 @@ def retitle_paper(root: Path) -> None:
                     .replace("Markup and reasoning", "Markup, reasoning", 1), encoding="utf-8")
 
 
+def retitle_neighbour(root: Path) -> None:
+    """A new wording of a title (the same id): its neighbours' pages name it too."""
+    path = paper_file(root, TEMPLATE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace("{{ 7*7 }}", "{{ 7 * 7 }}", 1),
+                    encoding="utf-8")
+
+
 def toggle_pick(root: Path) -> None:
     path = note(root, OVERRIDE_TITLE)
     path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\npick: true\n", 1),
@@ -71,7 +78,7 @@ def change_note_topics(root: Path) -> None:
                     encoding="utf-8")
 
 
-FAST = [edit_note_body, new_note, delete_plain_note, retitle_paper]
+FAST = [edit_note_body, new_note, delete_plain_note, retitle_paper, retitle_neighbour]
 SHAPE = [toggle_pick, change_note_topics, delete_pick_note]
 
 
