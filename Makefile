@@ -38,11 +38,13 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 # The README's pictures: the browser test photographs the home page and a
-# paper page; keep those two under docs/screenshots/.
+# paper page, 390 and 1280 pixels wide, light and dark; keep those eight under
+# docs/screenshots/.
 screenshots: $(STAMP) system-deps
-	$(BIN)/pytest -q tests/test_browser.py
+	rm -rf test-artifacts/screenshots/readme
+	$(BIN)/pytest -q tests/test_browser.py -k readme_screenshots
 	mkdir -p docs/screenshots
-	cp test-artifacts/screenshots/home.png test-artifacts/screenshots/paper.png docs/screenshots/
+	cp test-artifacts/screenshots/readme/*.png docs/screenshots/
 
 # The benchmark (bench/README.md): paperpress, Pelican and Hugo on synthetic archives.
 # `make bench SIZES=100000` for the large one; Pelican is skipped above 10,000 papers.

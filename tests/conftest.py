@@ -120,10 +120,10 @@ def visit(browser: object, server: str) -> Iterator[Callable[..., Visit]]:
     """Open a URL in a fresh context (colour scheme, width); requests off 127.0.0.1 are refused."""
     contexts = []
 
-    def open_page(url: str, scheme: str = "light", width: int = 1100,
+    def open_page(url: str, scheme: str = "light", width: int = 1100, height: int = 900,
                   expect_status: int = 200) -> Visit:
         context = browser.new_context(  # type: ignore[attr-defined]
-            color_scheme=scheme, viewport={"width": width, "height": 900})
+            color_scheme=scheme, viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         seen = Visit(page)

@@ -3,25 +3,43 @@
 Pages are served over HTTP from 127.0.0.1 under the subpath they were built
 for; requests anywhere else are refused and reported. Screenshots of the
 home, a day, a paper and an organization page (light, dark and phone width)
-are kept in test-artifacts/screenshots/ for a person to look at.
+are kept in test-artifacts/screenshots/ for a person to look at; the README's
+pictures (home and a paper page, 390 and 1280 pixels wide, light and dark) in
+test-artifacts/screenshots/readme/, which `make screenshots` copies to docs/.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from site_helpers import (
     ARTIFACTS,
     ATTR_TITLE,
+    REPO,
     SCRIPT_TITLE,
     TEMPLATE_TITLE,
     Site,
     Visit,
+    build_site,
     paper_id,
 )
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
+README_SHOTS = SCREENSHOTS / "readme"
+PHONE = (390, 844)  # a phone's viewport, in CSS pixels
+DESKTOP = (1280, 900)
+SHOT_LIMIT = 400_000  # bytes per README picture
+SHOWCASE_NOTE = """---
+pick: true
+tags: [video, memory]
+---
+Training-free and simple: a small tree of candidate masks per frame stops SAM 2's
+errors from piling up on long videos. **Worth trying before fine-tuning anything.**
+"""
 PAGES = ("home", "day", "paper", "org")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
@@ -154,3 +172,65 @@ def test_pages_read_without_javascript(shipped_site: Site, browser: object) -> N
             assert page.locator("main a").count() > 0
     finally:
         context.close()
+
+
+# -- the README's pictures, and the home page on a phone ---------------------------
+@pytest.fixture(scope="session")
+def showcase_site(www: Path, server: str, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The shipped archive plus one curator's note, a pick on the latest day's second paper,
+    so the pictures show a note and the Pick badge; built under `/showcase/`. Listings
+    hold six papers a page, so the whole home page fits a picture of a few hundred KB."""
+    root = tmp_path_factory.mktemp("showcase")
+    shutil.copytree(REPO / "content", root / "content")
+    settings = root / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "page_size: 50", "page_size: 6"), encoding="utf-8")
+    latest = max((root / "content" / "days").glob("*.yaml"))
+    second = yaml.safe_load(latest.read_text(encoding="utf-8"))["papers"][1]["id"]
+    notes = root / "content" / "notes"
+    notes.mkdir(exist_ok=True)
+    (notes / f"{second}.md").write_text(SHOWCASE_NOTE, encoding="utf-8")
+    site = Site(root, www / "showcase", f"{server}/showcase/")
+    build_site(root, site.out, site.base_url)
+    return site
+
+
+def showcase_paper(site: Site) -> str:
+    """The paper with the note: the home page's first pick."""
+    return site.location_of(site.soup("").select_one("#picks ~ ol .card-title a")["href"])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=lambda size: str(size[0]))
+@pytest.mark.parametrize("name", ["home", "paper"])
+def test_readme_screenshots(showcase_site: Site, visit: Callable[..., Visit], name: str,
+                            size: tuple[int, int], scheme: str) -> None:
+    """The README's pictures: the first screen on a phone, the whole page on a desktop."""
+    location = "" if name == "home" else showcase_paper(showcase_site)
+    width, height = size
+    seen = visit(showcase_site.base_url + location, scheme=scheme, width=width, height=height)
+    assert not seen.problems
+    assert not axe_problems(seen.page)
+    README_SHOTS.mkdir(parents=True, exist_ok=True)
+    path = README_SHOTS / f"{name}-{width}-{scheme}.png"
+    seen.page.screenshot(path=path, full_page=width > PHONE[0])
+    assert path.stat().st_size < SHOT_LIMIT, f"{path.name}: {path.stat().st_size} bytes"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_home_shows_papers_on_a_phones_first_screen(shipped_site: Site,
+                                                    visit: Callable[..., Visit],
+                                                    scheme: str) -> None:
+    """At 390 pixels wide the latest day's first paper is on the first screen, and the
+    topics take one row that scrolls sideways, not the whole page."""
+    width, height = PHONE
+    seen = visit(shipped_site.base_url, scheme=scheme, width=width, height=height)
+    title = seen.page.locator("main .card-title").first.bounding_box()
+    assert title is not None and title["y"] + title["height"] < height, title
+    chips = seen.page.locator(".topic-chips li")
+    tops = {round(box["y"]) for box in (chips.nth(i).bounding_box() for i in range(chips.count()))
+            if box}
+    assert len(tops) == 1, tops
+    row = seen.page.locator(".topic-chips").evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert row[0] > row[1]  # more topics than fit: the row scrolls
+    assert seen.page.evaluate("document.documentElement.scrollWidth") <= width

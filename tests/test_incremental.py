@@ -60,6 +60,13 @@ def retitle_paper(root: Path) -> None:
                     .replace("Markup and reasoning", "Markup, reasoning", 1), encoding="utf-8")
 
 
+def retitle_neighbour(root: Path) -> None:
+    """A new wording of a title (the same id): its neighbours' pages name it too."""
+    path = paper_file(root, TEMPLATE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace("{{ 7*7 }}", "{{ 7 * 7 }}", 1),
+                    encoding="utf-8")
+
+
 def toggle_pick(root: Path) -> None:
     path = note(root, OVERRIDE_TITLE)
     path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\npick: true\n", 1),
@@ -92,7 +99,7 @@ def date_a_note(root: Path) -> None:
         "---\n", "---\npublished: 2026-02-10\nupdated: 2026-02-11\n", 1), encoding="utf-8")
 
 
-FAST = [edit_note_body, new_note, retitle_paper, new_dated_note]
+FAST = [edit_note_body, new_note, retitle_paper, new_dated_note, retitle_neighbour]
 SHAPE = [toggle_pick, change_note_topics, delete_pick_note, delete_plain_note, date_a_note,
          exclude_a_keyword]
 

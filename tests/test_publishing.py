@@ -453,14 +453,17 @@ def test_readme_quick_start_is_what_ci_and_the_makefile_run():
 
 
 def test_readme_shows_the_screenshots_make_screenshots_takes():
+    """Home and a paper page, 390 and 1280 pixels wide, light and dark: eight pictures."""
     recipe = make_recipe("screenshots")
-    assert ".venv/bin/pytest -q tests/test_browser.py" in recipe
+    assert ".venv/bin/pytest -q tests/test_browser.py -k readme_screenshots" in recipe
+    assert "cp test-artifacts/screenshots/readme/*.png docs/screenshots/" in recipe
     text = README.read_text(encoding="utf-8")
-    for name in ("home.png", "paper.png"):
-        assert f"test-artifacts/screenshots/{name}" in recipe
+    names = [f"{page}-{width}-{scheme}.png" for page in ("home", "paper")
+             for width in (390, 1280) for scheme in ("light", "dark")]
+    for name in names:
         assert f"](docs/screenshots/{name})" in text
         assert (ROOT / "docs" / "screenshots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "docs/screenshots/" in recipe
+    assert sorted(p.name for p in (ROOT / "docs" / "screenshots").iterdir()) == sorted(names)
 
 
 def test_readme_has_the_publishing_steps_and_a_benchmark_section():

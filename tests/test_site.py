@@ -37,6 +37,7 @@ from site_helpers import (
 )
 
 from generator.cli import main
+from generator.core.text import plain_tex
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 RESOURCE_TAGS = {"link": "href", "script": "src", "img": "src", "iframe": "src",
@@ -120,6 +121,12 @@ def whole_days(ids: list[str], day_of: dict[str, str], size: int) -> list[str]:
             break
         out.append(pid)
     return out
+
+
+def day_label(day: str) -> str:
+    """A day as pages show it: `Jan 8, 2026`."""
+    when = date.fromisoformat(day)
+    return f"{when:%b} {when.day}, {when.year}"
 
 
 def text(tag: Tag | None) -> str:
@@ -228,7 +235,7 @@ def test_home_shows_the_latest_day_topics_and_feeds(shipped_site: Site) -> None:
     heading = soup.find(id="latest")
     assert shipped_site.location_of(heading.a["href"]) == f"days/{latest}/"
     expected = [pid for pid, _ in days[latest] if pid not in hidden_ids(shipped_site)][:size]
-    assert card_ids(shipped_site, "", "#latest + p + ol.cards") == expected
+    assert card_ids(shipped_site, "", "section[aria-labelledby=latest] ol.cards") == expected
     topics = soup.select("section[aria-labelledby=topics] li")
     assert len(topics) == len(yaml.safe_load(
         (shipped_site.root / "content" / "topics.yaml").read_text())["topics"])
@@ -241,6 +248,8 @@ def test_home_shows_the_latest_day_topics_and_feeds(shipped_site: Site) -> None:
 
 
 def test_day_pages_rank_papers_with_upvotes_and_link_neighbours(any_site: Site) -> None:
+    """One page per day, in the day file's order, ranked 1..N over the papers shown, with
+    upvotes unless the day counted none."""
     site = any_site
     days = content_days(site)
     order = sorted(days)
@@ -249,13 +258,14 @@ def test_day_pages_rank_papers_with_upvotes_and_link_neighbours(any_site: Site) 
         listing = f"days/{day}/"
         expected = [(pid, votes) for pid, votes in days[day] if pid not in hidden]
         assert card_ids(site, listing) == [pid for pid, _ in expected]
+        assert listing_pages(site, listing) == [listing]
+        counted = any(votes for _, votes in days[day])
         shown = []
-        for location in listing_pages(site, listing):
-            for item in site.soup(location).select("main ol.ranked > li"):
-                votes = item.select_one(".upvotes").get_text(" ").split()
-                shown.append((item["value"], int(votes[1])))
-        ranks = {pid: rank for rank, (pid, _) in enumerate(days[day], start=1)}
-        assert shown == [(str(ranks[pid]), votes) for pid, votes in expected]
+        for item in site.soup(listing).select("main ol.ranked > li"):
+            votes = item.select_one(".upvotes")
+            shown.append((item["value"], int(text(votes).split()[0]) if votes else None))
+        assert shown == [(str(rank), votes if counted else None)
+                         for rank, (_, votes) in enumerate(expected, start=1)]
         targets = {site.location_of(a["href"], listing)
                    for a in site.soup(listing).select('nav[aria-label="Days"] a')}
         neighbours = {f"days/{order[i]}/" for i in (index - 1, index + 1)
@@ -279,11 +289,13 @@ def test_archive_lists_every_day_by_month_newest_first(any_site: Site) -> None:
 def test_paper_pages_show_every_fact(any_site: Site) -> None:
     site = any_site
     days = content_days(site)
+    hidden = hidden_ids(site)
     for pid, paper in content_papers(site).items():
         soup = site.soup(f"papers/{pid}/")
-        assert text(soup.h1) == " ".join(paper["title"].split())
+        title = " ".join(plain_tex(paper["title"]).split())
+        assert text(soup.h1) == title
         abstract = " ".join(p.get_text() for p in soup.select(".abstract p"))
-        assert abstract == " ".join(paper["abstract"].split())
+        assert abstract == " ".join(plain_tex(paper["abstract"]).split())
         facts = text(soup.select_one("dl.facts"))
         if paper.get("organization"):
             assert "Organization" in facts
@@ -291,17 +303,23 @@ def test_paper_pages_show_every_fact(any_site: Site) -> None:
             assert f"{paper['authors']} author" in facts
         if paper.get("published"):
             assert soup.select_one("dl.facts time")["datetime"] == str(paper["published"])
-        listed = [(site.location_of(li.a["href"]).split("/")[1], text(li.select_one(".count")))
-                  for li in soup.select("section[aria-labelledby=days] li")]
-        expected = [(day, f"#{rank} · ▲ {votes} upvote" + ("" if votes == 1 else "s"))
-                    for day, entries in sorted(days.items())
-                    for rank, (found, votes) in enumerate(entries, start=1) if found == pid]
-        assert listed == expected, pid
+        places = [(site.location_of(li.a["href"]).split("/")[1], text(li.p))
+                  for li in soup.select("section[aria-labelledby=days] li:has(> p)")]
+        expected = []
+        for day, entries in sorted(days.items()):
+            shown = [(found, votes) for found, votes in entries if found not in hidden]
+            for rank, (found, votes) in enumerate(shown, start=1):
+                if found == pid:
+                    upvotes = (f" · {votes} upvote" + ("" if votes == 1 else "s")
+                               if any(v for _, v in entries) else "")
+                    expected.append((day, f"#{rank} of {len(shown)} on {day_label(day)}"
+                                          + upvotes))
+        assert places == expected, pid
         if paper.get("arxiv"):
             hrefs = [a["href"] for a in soup.select("section[aria-labelledby=links] a")]
             assert f"https://arxiv.org/abs/{paper['arxiv']}" in hrefs
         og = {m["property"]: m["content"] for m in soup.find_all("meta", property=True)}
-        assert og["og:title"] == paper["title"]
+        assert og["og:title"] == plain_tex(paper["title"])
         assert og["og:url"] == site.base_url + f"papers/{pid}/"
         assert og["og:type"] == "article" and og["og:description"]
 

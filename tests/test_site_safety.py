@@ -174,7 +174,7 @@ def test_hidden_paper_is_in_no_listing_feed_or_sitemap(hostile_site: Site) -> No
     assert page.h1.get_text() == HIDDEN_TITLE
     assert len(page.find_all("link", rel="alternate")) == 3  # only the site's feeds
     ranks = [li["value"] for li in hostile_site.soup("days/2026-01-02/").select("ol.ranked > li")]
-    assert ranks == ["2", "3"]  # rank 1 was the hidden paper; its place stays empty
+    assert ranks == ["1", "2", "3"]  # ranked among the papers shown: the hidden one leaves no gap
     counts = {text(li.a): text(li.select_one(".count"))
               for li in hostile_site.soup("archive/").select("main li")}
     assert counts["Jan 2, 2026"] == "3 papers"

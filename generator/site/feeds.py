@@ -43,6 +43,7 @@ from feedgen.feed import FeedGenerator
 
 from ..archive import notes
 from ..core.model import Note, Paper, SiteConfig
+from ..core.text import plain_tex
 from . import urls as locations
 from .urls import Urls
 
@@ -212,7 +213,7 @@ def _item(item: FeedItem, urls: Urls) -> _Item:
     key = (urls.base_url, item.id)
     found = _ITEMS.get(key)
     if found is None or not (_same(found.paper, item.paper) and _same(found.note, item.note)):
-        title = xml_text(item.paper.title).strip() or item.id
+        title = xml_text(plain_tex(item.paper.title)).strip() or item.id
         if item.note is not None and item.note.pick:
             title = PICK_MARK + title
         content = _content(item.paper, item.note, urls.absolute(locations.paper(item.id)))
@@ -234,7 +235,7 @@ def _content(paper: Paper, note: Note | None, page: str) -> str:
         parts.append(_absolute_links(notes.render(xml_text(note.body)), page).rstrip("\n"))
         parts.append("<p><strong>Abstract</strong></p>")
     parts += [f"<p>{html.escape(block.strip())}</p>"
-              for block in _PARAGRAPH_BREAK.split(paper.abstract) if block.strip()]
+              for block in _PARAGRAPH_BREAK.split(plain_tex(paper.abstract)) if block.strip()]
     if byline := _byline(paper):
         parts.append(f"<p>{html.escape(byline)}</p>")
     return "\n".join(parts)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, partial
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..archive import notes
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper, SiteConfig, Topic
+from ..core.text import clip, plain_tex
 from . import urls
 from .feeds import xml_text
 
@@ -49,8 +50,10 @@ class Card:
     first_day: date
     first_day_location: str | None  # None for a paper no day lists
     topics: tuple[tuple[str, str], ...]  # (name, location)
-    excerpt: str
+    excerpt: str  # the start of the curator's note
     pick: bool
+    summary: str = ""  # the start of the abstract, as plain text
+    upvotes: int | None = None  # on the last day that listed it, where that day counted any
     # the same places as URLs with the base path, ready for templates: a listing shows
     # fifty cards, and a template call per link would cost more than the rest of the card
     href: str = ""
@@ -61,11 +64,36 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """A card in a day's ranking, with that day's upvotes."""
+    """A card in a day's listing: its place among the day's visible papers, and that day's
+    upvotes (None when the day counted none at all)."""
 
     card: Card
     rank: int
+    upvotes: int | None
+
+
+class Place(NamedTuple):
+    """Where a visible paper sits on one day: by day index and paper ids (see `Placing`)."""
+
+    day: int  # index in archive.days
+    rank: int
+    total: int  # the day's visible papers
     upvotes: int
+    prev: str | None
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Placing:
+    """A paper's place on one day's listing, with its neighbours there as (title, URL)."""
+
+    day: date
+    location: str
+    rank: int
+    count: int  # the day's visible papers
+    upvotes: int | None
+    prev: tuple[str, str] | None
+    next: tuple[str, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +194,9 @@ class Planner:
         self._cards: dict[str, Card] = {}
         self._feeds: dict[tuple[str, str], tuple[FeedLink, ...]] = {}
         self.site_feeds = self._feed_links(archive.config.title, urls.home())
+        # days whose listing counted upvotes: elsewhere a 0 means "not counted", not shown
+        self.voted = {day.date for day in archive.days if any(e.upvotes for e in day.entries)}
+        self._places: dict[str, list[Place]] | None = None
 
     # -- shared pieces ----------------------------------------------------
     def card(self, pid: str) -> Card:
@@ -185,9 +216,10 @@ class Planner:
         first_day_location = urls.day(archive.first_day(pid)) if listed else None
         topics = self._topics(pid)
         href = self.href
+        seen = archive.appearances.get(pid)
         return Card(
             id=pid,
-            title=paper.title,
+            title=plain_tex(paper.title),
             location=location,
             org_name=archive.orgs[org_key].name if org_key else None,
             org_location=org_location,
@@ -198,6 +230,8 @@ class Planner:
             topics=topics,
             excerpt=notes.excerpt(note.body) if note and note.body else "",
             pick=bool(note and note.pick),
+            summary=clip(plain_tex(paper.abstract)),
+            upvotes=seen[-1].upvotes if seen and seen[-1].day in self.voted else None,
             href=href(location),
             org_href=href(org_location) if org_location else None,
             first_day_href=href(first_day_location) if first_day_location else None,
@@ -248,7 +282,7 @@ class Planner:
         yield from self.feed_pages()
 
     def home(self) -> Page:
-        """The latest day's first page of papers, the picks, the topics and the feeds."""
+        """The latest day's first `page_size` papers, the picks, the topics and the feeds."""
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
         size = archive.config.page_size
@@ -260,14 +294,14 @@ class Planner:
     def _home_context(self) -> dict:
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
-        listed = self._listed(self._visible(latest.entries)) if latest else ()
+        listed = self._listed(latest.date, self._visible(latest.entries)) if latest else ()
         size = archive.config.page_size
         context = self._base(archive.config.title, archive.config.description)
         context.update(
             day=(latest.date, urls.day(latest.date)) if latest else None,
             listed=listed[:size],
             day_total=len(listed),
-            more=urls.page(urls.day(latest.date), 2) if latest and len(listed) > size else None,
+            more=len(listed) > size,
             picks=tuple(self.card(p) for p in archive.picks[:size]),
             topics=self._topic_counts(),
         )
@@ -281,38 +315,39 @@ class Planner:
         )
 
     def _visible(self, entries: Sequence) -> tuple[tuple[int, Any], ...]:
-        """A day's (rank, entry) for its visible papers (hidden ones leave a gap in ranks)."""
+        """A day's (rank, entry) for its visible papers, ranked 1..N among them: a hidden
+        paper leaves no gap, so no reader wonders what #3 was."""
         archive = self.archive
-        return tuple(
-            (rank, e) for rank, e in enumerate(entries, start=1)
-            if e.paper_id in archive.papers and archive.is_visible(e.paper_id)
-        )
+        shown = (e for e in entries
+                 if e.paper_id in archive.papers and archive.is_visible(e.paper_id))
+        return tuple(enumerate(shown, start=1))
 
-    def _listed(self, ranked: Sequence[tuple[int, Any]]) -> tuple[Listed, ...]:
-        return tuple(Listed(self.card(e.paper_id), rank, e.upvotes) for rank, e in ranked)
+    def _listed(self, day: date, ranked: Sequence[tuple[int, Any]]) -> tuple[Listed, ...]:
+        voted = day in self.voted
+        return tuple(Listed(self.card(e.paper_id), rank, e.upvotes if voted else None)
+                     for rank, e in ranked)
 
     def day_pages(self) -> Iterator[Page]:
-        days = self.archive.days
-        for index, day in enumerate(days):
-            ranked = self._visible(day.entries)
-            yield from self._paginated(
-                urls.day(day.date), "day.html", "day", ranked,
-                partial(self._day_context, index, len(ranked)),
-                deps=lambda chunk: tuple(e.paper_id for _, e in chunk),
-                fill=lambda chunk: {"listed": self._listed(chunk)}, lastmod=day.date)
+        """One page per day, however many papers it lists (a day holds at most ~100)."""
+        for index, day in enumerate(self.archive.days):
+            deps = tuple(e.paper_id for _, e in self._visible(day.entries))
+            yield Page(urls.day(day.date), "day.html", partial(self._day_context, index),
+                       "day", True, day.date, deps)
 
-    def _day_context(self, index: int, count: int) -> dict:
+    def _day_context(self, index: int) -> dict:
         days = self.archive.days
         day = days[index]
         prev_day = days[index - 1].date if index > 0 else None
         next_day = days[index + 1].date if index + 1 < len(days) else None
+        listed = self._listed(day.date, self._visible(day.entries))
         context = self._base(
             f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
-            f"The research papers listed on {day.date.isoformat()}, ranked by upvotes.",
+            f"The research papers listed on {day.date.isoformat()}, in the order listed.",
         )
         context.update(
             day=day.date,
-            count=count,
+            count=len(listed),
+            listed=listed,
             prev=(prev_day, urls.day(prev_day)) if prev_day else None,
             next=(next_day, urls.day(next_day)) if next_day else None,
         )
@@ -333,10 +368,7 @@ class Planner:
         return context
 
     def _paginated(self, listing: str, template: str, kind: str, items: Sequence,
-                   context: Callable[[], dict],
-                   deps: Callable[[Sequence], tuple[str, ...]] = tuple,
-                   fill: Callable[[Sequence], dict] | None = None,
-                   lastmod: date | None = None) -> Iterator[Page]:
+                   context: Callable[[], dict]) -> Iterator[Page]:
         """One page per `page_size` items at `listing`, `listing`page/2/, ...
 
         Each page's context holds only its own slice and the pager, so adding
@@ -344,7 +376,7 @@ class Planner:
         """
         size = self.archive.config.page_size
         total = max(1, -(-len(items) // size))
-        fill = fill or (lambda chunk: {"cards": tuple(self.card(p) for p in chunk)})
+        fill = partial(_cards, self.card)
         for number in range(1, total + 1):
             pager = Pager(
                 number, total, listing,
@@ -353,8 +385,7 @@ class Planner:
             )
             chunk = tuple(items[(number - 1) * size : number * size])
             make = partial(_page_context, context, pager, fill, chunk)
-            yield Page(urls.page(listing, number), template, make, kind, True, lastmod,
-                       deps(chunk))
+            yield Page(urls.page(listing, number), template, make, kind, True, deps=chunk)
 
     def topic_pages(self) -> Iterator[Page]:
         archive = self.archive
@@ -409,26 +440,63 @@ class Planner:
         return context
 
     def paper_pages(self) -> Iterator[Page]:
+        """Every paper's page; it shows its neighbours' titles on each day that listed it,
+        so those neighbours are among its dependencies."""
         archive = self.archive
+        places = self.places()
         for pid, paper in archive.papers.items():
+            neighbours = (n for p in places.get(pid, ()) for n in (p.prev, p.next) if n)
             yield Page(urls.paper(pid), "paper.html", partial(self._paper_context, pid),
-                       "paper", archive.is_visible(pid), paper.last_seen, (pid,))
+                       "paper", archive.is_visible(pid), paper.last_seen,
+                       tuple(dict.fromkeys((pid, *neighbours))))
+
+    def places(self) -> dict[str, list[Place]]:
+        """Each visible paper's places on the days that list it: one pass over the days
+        per build, never a scan per paper."""
+        if self._places is None:
+            found: dict[str, list[Place]] = {}
+            for index, day in enumerate(self.archive.days):
+                entries = [e for _, e in self._visible(day.entries)]
+                ids = [e.paper_id for e in entries]
+                for rank, entry in enumerate(entries, start=1):
+                    found.setdefault(entry.paper_id, []).append(Place(
+                        index, rank, len(ids), entry.upvotes, ids[rank - 2] if rank > 1 else None,
+                        ids[rank] if rank < len(ids) else None))
+            self._places = found
+        return self._places
+
+    def _placings(self, pid: str) -> tuple[Placing, ...]:
+        """The days a visible paper was listed on, with its rank and neighbours there."""
+        days = self.archive.days
+        return tuple(
+            Placing(days[p.day].date, urls.day(days[p.day].date), p.rank, p.total,
+                    p.upvotes if days[p.day].date in self.voted else None,
+                    self._neighbour(p.prev), self._neighbour(p.next))
+            for p in self.places().get(pid, ())
+        )
+
+    def _neighbour(self, pid: str | None) -> tuple[str, str] | None:
+        return (plain_tex(self.archive.papers[pid].title), urls.paper(pid)) if pid else None
 
     def _paper_context(self, pid: str) -> dict:
         archive = self.archive
         paper, card, note = archive.papers[pid], self.card(pid), archive.notes.get(pid)
         visible = archive.is_visible(pid)
-        context = self._base(paper.title, _summary(paper.abstract),
+        abstract = plain_tex(paper.abstract)
+        context = self._base(card.title, _summary(abstract),
                              self._paper_feeds(card) if visible else ())
+        shown = note if visible else None  # a hidden paper's note is the curator's reason
         context.update(
             paper=paper,
             card=card,
+            abstract=abstract,
             links=tuple(link for link in paper.links if _is_web_url(link)),
             external=_external(paper),
-            appearances=tuple((a, urls.day(a.day)) for a in archive.appearances.get(pid, ())),
-            note_html=_nest_headings(notes.render(note.body)) if note and note.body.strip()
+            placings=self._placings(pid) if visible else (),
+            note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
-            tags=note.tags if note else (),
+            tags=shown.tags if shown else (),
+            pick=bool(shown and shown.pick),
             hidden=not visible,
         )
         return context
@@ -562,6 +630,10 @@ def _topic_text(topic: Topic) -> tuple[str, str]:
 
 def _org_text(name: str) -> tuple[str, str]:
     return name, DESCRIPTIONS["org"].format(name=name)
+
+
+def _cards(card: Callable[[str], Card], chunk: Sequence[str]) -> dict:
+    return {"cards": tuple(card(p) for p in chunk)}
 
 
 def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Sequence], dict],
