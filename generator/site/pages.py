@@ -30,9 +30,28 @@ FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing
 # What a listing says it holds, where its topic or organization gives no description:
 # its page and its feeds read these same words.
 LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-DESCRIPTIONS = {"topic": "Papers on {name}.", "org": "Research papers from {name}."}
-PICKS_TEXT = ("Curator's picks", "The papers the curator picked, newest first.")
-NOTES_TEXT = ("Curator's notes", "The curator's notes on papers, newest note first.")
+# Every title and description a reader is shown for a page or feed, in one table, so a
+# listing's page and its feeds always say the same. `{name}` is a topic's or an
+# organization's name, `{day}` a day as "May 20, 2026", `{iso}` as 2026-05-20.
+TEXT: dict[str, tuple[str, str]] = {
+    "day": ("Papers of {day}", "The research papers listed on {iso}, in the order listed."),
+    "archive": ("Archive", "Every day in the archive, by month."),
+    "topics": ("Topics", "Papers by research topic."),
+    "topic": ("{name}", "Papers on {name}."),
+    "orgs": ("Organizations", "Papers by the organization that published them."),
+    "org": ("{name}", "Research papers from {name}."),
+    "picks": ("Curator's picks", "The papers the curator picked, newest first."),
+    "notes": ("Curator's notes", "The curator's notes on papers, newest note first."),
+    "404": ("Page not found", "No page at this address."),
+}
+PICKS_TEXT = TEXT["picks"]
+NOTES_TEXT = TEXT["notes"]
+
+
+def text(kind: str, **values: str) -> tuple[str, str]:
+    """A page kind's title and description from TEXT, filled in."""
+    title, description = TEXT[kind]
+    return title.format(**values), description.format(**values)
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
@@ -340,10 +359,8 @@ class Planner:
         prev_day = days[index - 1].date if index > 0 else None
         next_day = days[index + 1].date if index + 1 < len(days) else None
         listed = self._listed(day.date, self._visible(day.entries))
-        context = self._base(
-            f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
-            f"The research papers listed on {day.date.isoformat()}, in the order listed.",
-        )
+        context = self._base(*text("day", day=f"{day.date:%B} {day.date.day}, {day.date.year}",
+                                         iso=day.date.isoformat()))
         context.update(
             day=day.date,
             count=len(listed),
@@ -361,7 +378,7 @@ class Planner:
         for day in reversed(self.archive.days):
             visible = sum(1 for e in day.entries if self.archive.is_visible(e.paper_id))
             months[(day.date.year, day.date.month)].append((day.date, urls.day(day.date), visible))
-        context = self._base("Archive", "Every day in the archive, by month.")
+        context = self._base(*text("archive"))
         context["months"] = tuple(
             (date(year, month, 1), tuple(found)) for (year, month), found in months.items()
         )
@@ -396,7 +413,7 @@ class Planner:
                                        partial(self._topic_context, topic, len(ids)))
 
     def _topics_context(self) -> dict:
-        context = self._base("Topics", "Papers by research topic.")
+        context = self._base(*text("topics"))
         context["topics"] = self._topic_counts()
         return context
 
@@ -414,7 +431,7 @@ class Planner:
 
     def _orgs_context(self) -> dict:
         orgs = self.archive.orgs
-        context = self._base("Organizations", "Papers by the organization that published them.")
+        context = self._base(*text("orgs"))
         context["orgs"] = tuple(
             (org.name, urls.org(key), len(org.paper_ids))
             for key, org in sorted(orgs.items(), key=lambda kv: (kv[1].name.lower(), kv[0]))
@@ -625,11 +642,12 @@ class Planner:
 
 def _topic_text(topic: Topic) -> tuple[str, str]:
     """A topic listing's title and description, for its page and its feeds."""
-    return topic.name, topic.description or DESCRIPTIONS["topic"].format(name=topic.name)
+    title, description = text("topic", name=topic.name)
+    return title, topic.description or description
 
 
 def _org_text(name: str) -> tuple[str, str]:
-    return name, DESCRIPTIONS["org"].format(name=name)
+    return text("org", name=name)
 
 
 def _cards(card: Callable[[str], Card], chunk: Sequence[str]) -> dict:
@@ -701,8 +719,9 @@ def site_files(pages: Sequence[Page], feeds: tuple[FeedLink, ...],
         out += [Page(n, "sitemap.xml", partial(_entries, c), "sitemap")
                 for n, c in zip(names, chunks, strict=True)]
     out.append(Page("robots.txt", "robots.txt", dict, "robots"))
-    context = {"site": site, "title": "Page not found",
-               "description": "No page at this address.", "feeds": feeds, "own_feeds": feeds}
+    title, description = text("404")
+    context = {"site": site, "title": title, "description": description, "feeds": feeds,
+               "own_feeds": feeds}
     out.append(Page("404.html", "404.html", partial(dict, context), "404"))
     out.append(Page(".nojekyll", None, dict, "verbatim"))
     return out
