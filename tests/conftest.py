@@ -167,12 +167,14 @@ def visit(browser: object, server: str) -> Iterator[Callable[..., Visit]]:
 # -- test tiers ---------------------------------------------------------------
 # `make test-fast` runs everything not marked slow. Slow is what needs a system
 # package (Chromium, Java for the HTML validator), a virtualenv with pip, a server
-# subprocess, or dozens of CLI subprocesses (the fault tests that kill, lock and
-# hammer real commands): by the fixtures a test uses, or by its whole file.
+# (the dev server, the recorded API for fetch), or dozens of CLI subprocesses (the
+# fault tests that kill, lock and hammer real commands; the CLI's own tests; the
+# JSON import's permutations): by the fixtures a test uses, by its name or by its file.
 SLOW_FIXTURES = {"browser", "visit", "host_python", "installed", "wheel", "preview_site"}
 SLOW_FILES = {"test_browser.py", "test_packaging.py", "test_serve.py", "test_faults_serve.py",
               "test_faults_import.py", "test_publishing.py", "test_faults_output.py",
-              "test_faults_input.py", "test_faults_import_rules.py", "test_build_output.py"}
+              "test_faults_input.py", "test_faults_import_rules.py", "test_build_output.py",
+              "test_fetch.py", "test_cli_curator.py", "test_cli.py", "test_import_json.py"}
 SLOW_TESTS = {"test_pages_are_valid_html", "test_any_permutation_of_days_gives_the_same_tree"}
 
 
