@@ -156,6 +156,8 @@ def test_abstract_links_only_http_and_without_trailing_punctuation(hostile_site:
     shown = " ".join(p.get_text() for p in abstract.find_all("p"))
     assert shown == " ".join(ABSTRACT.split())  # punctuation and javascript: kept as text
     listed = [a["href"] for a in soup.select("section[aria-labelledby=links] a")]
+    search, *listed = listed  # first, the arXiv title search: the title only ever encoded
+    assert search.startswith("https://arxiv.org/search/?query=%3Cscript%3E")
     assert listed == list(TRAILING_LINKS)  # the file's javascript: link is dropped
 
 

@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, partial
 from itertools import groupby
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from ..archive import notes
 from ..core.ids import org_path_slug
-from ..core.model import Archive, Note, Paper, SiteConfig, Topic
+from ..core.model import ARXIV_ID, Archive, Note, Paper, SiteConfig, Topic
 from ..core.text import clip, plain_tex
 from . import urls
 from .feeds import xml_text
@@ -52,7 +52,6 @@ def text(kind: str, **values: str) -> tuple[str, str]:
     """A page kind's title and description from TEXT, filled in."""
     title, description = TEXT[kind]
     return title.format(**values), description.format(**values)
-ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,7 +507,7 @@ class Planner:
             card=card,
             abstract=abstract,
             links=tuple(link for link in paper.links if _is_web_url(link)),
-            external=_external(paper),
+            external=_external(paper, archive.arxiv(pid)),
             placings=self._placings(pid) if visible else (),
             note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
@@ -674,12 +673,21 @@ def _is_web_url(link: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def _external(paper: Paper) -> tuple[tuple[str, str], ...]:
-    """(label, URL) of the paper's pages elsewhere, from its arXiv id when it has one."""
-    if not paper.arxiv or not ARXIV_ID.fullmatch(paper.arxiv):
-        return ()
-    return (("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"),
-            ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv}"))
+def _external(paper: Paper, arxiv: str | None) -> tuple[tuple[str, str], ...]:
+    """(label, URL) of the paper's pages elsewhere: from its arXiv id (the note's, else the
+    source's) its abstract, PDF and Hugging Face pages; without one, a title search on
+    arXiv. Then the code and project pages the source named."""
+    if arxiv and ARXIV_ID.fullmatch(arxiv):
+        found = [("arXiv", f"https://arxiv.org/abs/{arxiv}"),
+                 ("PDF", f"https://arxiv.org/pdf/{arxiv}"),
+                 ("Hugging Face", f"https://huggingface.co/papers/{arxiv}")]
+    else:
+        query = urlencode({"query": " ".join(paper.title.split()), "searchtype": "title"})
+        found = [("Search arXiv", f"https://arxiv.org/search/?{query}")]
+    found += [(label, url) for label, url in (("Code", paper.github),
+                                              ("Project page", paper.project_page))
+              if url and _is_web_url(url)]
+    return tuple(found)
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
