@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -292,10 +292,17 @@ class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 1024  # the default 5 drops connections when a page loads many files
 
 
-def relevant(path: str) -> bool:
-    """Changes worth a rebuild: not editor swap, backup or temp files."""
+def relevant(path: str, roots: Sequence[Path] = ()) -> bool:
+    """Changes worth a rebuild: not editor swap, backup or temp files, nor anything in a
+    hidden folder under a watched root (the import journal, a `.git`)."""
     name = os.path.basename(path)
-    return not (name.startswith((".", "#")) or name.endswith(IGNORED_NAMES) or name == "4913")
+    if name.startswith((".", "#")) or name.endswith(IGNORED_NAMES) or name == "4913":
+        return False
+    for root in roots:
+        inside = os.path.relpath(path, root)
+        if not inside.startswith(".."):
+            return not any(part.startswith(".") for part in Path(inside).parts)
+    return True
 
 
 def listen(host: str, port: int, handler: type[Handler]) -> Server:
@@ -370,9 +377,10 @@ class DevServer:
         """Rebuild after each burst of changes, until stopped."""
         import watchfiles
 
+        roots = self.watch_folders()
         for changes in watchfiles.watch(
-            *self.watch_folders(), debounce=800, step=50, stop_event=self.stop,
-            raise_interrupt=False, watch_filter=lambda _change, path: relevant(path),
+            *roots, debounce=800, step=50, stop_event=self.stop,
+            raise_interrupt=False, watch_filter=lambda _change, path: relevant(path, roots),
         ):
             if self.stop.is_set():
                 return

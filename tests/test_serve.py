@@ -272,6 +272,23 @@ def test_importing_a_day_while_serving_shows_it(served: Served) -> None:
     served.wait_page("/", lambda b: "/days/2026-12-30/" in b)
 
 
+def test_files_in_hidden_folders_of_the_content_start_no_rebuild(served: Served) -> None:
+    """The import journal (and a `.git`) live in hidden folders: their churn is no edit."""
+    folders = [served.root / "content" / name for name in (".journal", ".git/objects")]
+    for hidden in folders:
+        hidden.mkdir(parents=True)
+    time.sleep(1.5)  # let the watcher take up the new folders and settle
+    served.out.clear()
+    for hidden in folders:
+        (hidden / "papers.yaml").write_text("id: x\n", encoding="utf-8")
+    pid = some_paper(served.root)
+    write_note(served.root, pid, "A visible edit after the hidden ones.")
+    served.wait_page(f"/papers/{pid}/", lambda b: "A visible edit after the hidden ones." in b)
+    assert served.wait_for(lambda: any(x.startswith("rebuilt after") for x in served.out))
+    rebuilt = [line for line in served.out if line.startswith("rebuilt after")]
+    assert not any(".journal" in line or ".git" in line for line in rebuilt), rebuilt
+
+
 def test_ctrl_c_stops_cleanly_and_frees_the_port(archive: Path) -> None:
     server = Served(archive)
     port = server.port
