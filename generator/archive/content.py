@@ -492,14 +492,13 @@ def _attributes(spec: Field, value: Any) -> dict[str, Any]:
     return {"authors": value, "author_names": ()}
 
 
-# Each kind of paper field: how a value is checked and built, and what is said when it is not.
 # site.yaml's settings: (key, kind, default); a default of None means required.
 SETTINGS: tuple[tuple[str, type, Any], ...] = (
     ("title", str, None), ("description", str, ""), ("base_url", str, None),
     ("language", str, "en"), ("feed_size", int, 50), ("page_size", int, 50),
     ("theme", str, "default"), ("source_summary", bool, True),
 )
-SETTING_KINDS = {str: "a str", int: "a int", bool: "true or false"}
+SETTING_KINDS = {str: "text", int: "a whole number", bool: "true or false"}
 
 
 def _is_setting(value: Any, kind: type) -> bool:
@@ -510,6 +509,7 @@ def _is_setting(value: Any, kind: type) -> bool:
     return kind is bool or not isinstance(value, bool)
 
 
+# Each kind of paper field: how a value is checked and built, and what is said when it is not.
 FIELD_KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "text": (lambda v: v if isinstance(v, str) and v.strip() else _BAD, "{key} is required text"),
     "titles": (_strings, "{key} must be a list of titles"),
