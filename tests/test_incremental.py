@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from archive_helpers import REAL, import_days, new_archive
 from site_helpers import (
     ATTR_TITLE,
     OVERRIDE_TITLE,
@@ -24,6 +25,8 @@ from generator.core.store import ContentError
 from generator.site.build import Builder
 
 BASE = "https://example.org/repo/"
+JSON_DAY = Path(__file__).resolve().parent / "fixtures" / "api" / "2026-01-09.json"
+FLASH_ID = "llm-in-a-flash-efficient-large-language-model-inference-with-limited-memory"
 
 
 def note(root: Path, title: str) -> Path:
@@ -99,7 +102,15 @@ def date_a_note(root: Path) -> None:
         "---\n", "---\npublished: 2026-02-10\nupdated: 2026-02-11\n", 1), encoding="utf-8")
 
 
-FAST = [edit_note_body, new_note, retitle_paper, new_dated_note, retitle_neighbour]
+def note_gives_arxiv(root: Path) -> None:
+    """A note learns the paper's arXiv id: its page, cards and feed items gain the links."""
+    path = note(root, OVERRIDE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "---\n", "---\narxiv: '2401.01234'\n", 1), encoding="utf-8")
+
+
+FAST = [edit_note_body, new_note, retitle_paper, new_dated_note, retitle_neighbour,
+        note_gives_arxiv]
 SHAPE = [toggle_pick, change_note_topics, delete_pick_note, delete_plain_note, date_a_note,
          exclude_a_keyword]
 
@@ -237,3 +248,31 @@ def test_notes_and_picks_outputs_follow_the_notes(hostile_root: Path, tmp_path: 
     shutil.rmtree(hostile_root / ".paperpress-cache")
     build(hostile_root, tmp_path / "cold")
     assert after == tree_bytes(tmp_path / "cold")
+
+
+def test_learning_arxiv_ids_from_the_sources_json_equals_a_cold_build(tmp_path: Path) -> None:
+    """A text day, then the JSON day that gives its papers ids, authors and summaries, then
+    the summaries turned off: each rebuild is byte for byte a cold build."""
+    root = new_archive(tmp_path / "archive")
+    assert import_days(root, REAL["2026-01-08"]) == 0
+    warm = tmp_path / "warm"
+    build(root, warm)
+    flash = warm / "papers" / FLASH_ID / "index.html"
+    before = flash.read_bytes()
+    assert import_days(root, JSON_DAY) == 0
+    steps = [lambda: None, lambda: site_yaml(root, "source_summary: false\n")]
+    for number, step in enumerate(steps):
+        step()
+        build(root, warm)
+        cold = tmp_path / f"cold{number}"
+        shutil.copytree(root / "content", cold / "content")
+        build(cold, cold / "site")
+        assert tree_bytes(warm) == tree_bytes(cold / "site")
+    assert b"https://arxiv.org/abs/2312.11514" in flash.read_bytes() != before
+    day = (warm / "days" / "2026-01-08" / "index.html").read_bytes()
+    assert b'href="https://arxiv.org/abs/2312.11514"' in day
+
+
+def site_yaml(root: Path, line: str) -> None:
+    path = root / "content" / "site.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")

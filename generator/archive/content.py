@@ -94,14 +94,10 @@ class Loader:
             return None
         start = len(self.problems)
         values = {}
-        for key, kind, default in (
-            ("title", str, None), ("description", str, ""), ("base_url", str, None),
-            ("language", str, "en"), ("feed_size", int, 50), ("page_size", int, 50),
-            ("theme", str, "default"),
-        ):
+        for key, kind, default in SETTINGS:
             value = data.get(key, default)
-            if value is None or not isinstance(value, kind) or isinstance(value, bool):
-                self.field_problem(path, text, key, f"{key} must be a {kind.__name__}")
+            if not _is_setting(value, kind):
+                self.field_problem(path, text, key, f"{key} must be {SETTING_KINDS[kind]}")
             values[key] = value
         for key in data:
             if key not in values:
@@ -494,6 +490,23 @@ def _attributes(spec: Field, value: Any) -> dict[str, Any]:
     if isinstance(value, tuple):
         return {"authors": len(value), "author_names": value}
     return {"authors": value, "author_names": ()}
+
+
+# site.yaml's settings: (key, kind, default); a default of None means required.
+SETTINGS: tuple[tuple[str, type, Any], ...] = (
+    ("title", str, None), ("description", str, ""), ("base_url", str, None),
+    ("language", str, "en"), ("feed_size", int, 50), ("page_size", int, 50),
+    ("theme", str, "default"), ("source_summary", bool, True),
+)
+SETTING_KINDS = {str: "text", int: "a whole number", bool: "true or false"}
+
+
+def _is_setting(value: Any, kind: type) -> bool:
+    """A setting of its kind. YAML's `true` is an int to Python: a count must not be one,
+    and a switch must be exactly `true` or `false` (not `1`, not the text "no")."""
+    if value is None or not isinstance(value, kind):
+        return False
+    return kind is bool or not isinstance(value, bool)
 
 
 # Each kind of paper field: how a value is checked and built, and what is said when it is not.

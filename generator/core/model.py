@@ -155,6 +155,7 @@ class SiteConfig:
     feed_size: int = 50
     page_size: int = 50
     theme: str = "default"
+    source_summary: bool = True  # show the source's AI summary on paper pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,9 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from ..archive import notes
-from ..core.model import Note, Paper, SiteConfig
+from ..core.model import Note, Paper, SiteConfig, arxiv_id
 from ..core.text import plain_tex
+from . import links
 from . import urls as locations
 from .urls import Urls
 
@@ -76,6 +77,7 @@ class _Item:
     note: Note | None
     title: str
     content: str
+    authors: tuple[str, ...]  # the first FEED_AUTHORS names, when the source gave names
 
 
 # Rendered items by (base URL, paper id), reused while the paper, note and day are the same.
@@ -112,7 +114,10 @@ def _render(kind: str, context: dict[str, Any], items: Sequence[FeedItem], urls:
                    context["description"], urls)
     gen.updated(max((item.updated or item.when for item in items), default=_midnight(EPOCH)))
     for item in items:
-        gen.add_entry(_entry(item, _item(item, urls), _guid(item, urls)), order="append")
+        text = _item(item, urls)
+        entry = gen.add_entry(_entry(item, text, _guid(item, urls)), order="append")
+        if text.authors:  # RSS's <author> must be an email: Dublin Core names them
+            entry.dc.dc_creator(list(text.authors))
     if kind == "rss":
         return gen.rss_str(pretty=True)
     return gen.atom_str(pretty=True)
@@ -145,6 +150,7 @@ def _channel(kind: str, site: SiteConfig, listing: str, page_location: str, titl
     gen.link(href=own, rel="self", type=locations.feed_mime(kind))
     gen.link(href=page, rel="alternate", type="text/html")
     gen.generator(GENERATOR)
+    gen.load_extension("dc", atom=False, rss=True)  # Atom has <author> of its own
     if language := xml_text(site.language).strip():
         gen.language(language)
     return gen
@@ -168,6 +174,8 @@ def _entry(item: FeedItem, text: _Item, url: str) -> FeedEntry:
     entry.published(item.when)
     entry.updated(item.updated or item.when)
     entry.content(text.content, type="html")
+    if text.authors:
+        entry.author([{"name": name} for name in text.authors])
     for slug, name in item.topics:
         entry.category(term=slug, label=xml_text(name) or slug)
     return entry
@@ -193,8 +201,9 @@ def _json_feed(context: dict[str, Any], items: Sequence[FeedItem], urls: Urls) -
 
 
 def _json_item(item: FeedItem, text: _Item, url: str) -> dict[str, Any]:
-    """One JSON Feed item; authors are the paper's organization where it names one
-    (otherwise the feed's authors stand, as the spec says)."""
+    """One JSON Feed item; authors are the paper's authors where the source named them,
+    else its organization where it names one (otherwise the feed's authors stand, as
+    the spec says)."""
     out: dict[str, Any] = {"id": url, "url": url, "title": text.title,
                            "content_html": text.content,
                            "date_published": item.when.isoformat()}
@@ -203,7 +212,9 @@ def _json_item(item: FeedItem, text: _Item, url: str) -> dict[str, Any]:
     if item.topics:
         out["tags"] = [xml_text(name) or slug for slug, name in item.topics]
     org = item.paper.org
-    if org is not None and (org_name := xml_text(org.name).strip()):
+    if text.authors:
+        out["authors"] = [{"name": name} for name in text.authors]
+    elif org is not None and (org_name := xml_text(org.name).strip()):
         out["authors"] = [{"name": org_name}]
     return out
 
@@ -217,7 +228,8 @@ def _item(item: FeedItem, urls: Urls) -> _Item:
         if item.note is not None and item.note.pick:
             title = PICK_MARK + title
         content = _content(item.paper, item.note, urls.absolute(locations.paper(item.id)))
-        found = _ITEMS[key] = _Item(item.paper, item.note, title, xml_text(content))
+        found = _ITEMS[key] = _Item(item.paper, item.note, title, xml_text(content),
+                                    _authors(item.paper))
     return found
 
 
@@ -227,8 +239,8 @@ def _same(old: object, new: object) -> bool:
 
 
 def _content(paper: Paper, note: Note | None, page: str) -> str:
-    """HTML: the curator's note first, then the abstract and the organization or author
-    count. Without a note, just the abstract and the byline."""
+    """HTML: the curator's note first, then the abstract, the organization or author
+    count, and the paper's pages elsewhere. Without a note, no headings."""
     parts = []
     if note is not None and note.body.strip():
         parts.append("<p><strong>Curator's note</strong></p>")
@@ -238,7 +250,17 @@ def _content(paper: Paper, note: Note | None, page: str) -> str:
               for block in _PARAGRAPH_BREAK.split(plain_tex(paper.abstract)) if block.strip()]
     if byline := _byline(paper):
         parts.append(f"<p>{html.escape(byline)}</p>")
+    if found := links.by_id(arxiv_id(paper, note)) + links.named(paper):
+        parts.append("<p>" + " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+                                        for label, url in found) + "</p>")
     return "\n".join(parts)
+
+
+def _authors(paper: Paper) -> tuple[str, ...]:
+    """The names an item carries: the first `links.FEED_AUTHORS`, so that a paper with
+    hundreds of authors cannot crowd its day out of a feed."""
+    names = (xml_text(name).strip() for name in paper.author_names[:links.FEED_AUTHORS])
+    return tuple(name for name in names if name)
 
 
 def _absolute_links(markup: str, page: str) -> str:

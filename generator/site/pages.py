@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, partial
 from itertools import groupby
 from typing import Any, NamedTuple
-from urllib.parse import urlencode, urlsplit
 
 from ..archive import notes
 from ..core.ids import org_path_slug
-from ..core.model import ARXIV_ID, Archive, Note, Paper, SiteConfig, Topic
+from ..core.model import Archive, Note, Paper, SiteConfig, Topic
 from ..core.text import clip, plain_tex
+from . import links as elsewhere
 from . import urls
 from .feeds import xml_text
 
@@ -78,6 +78,8 @@ class Card:
     org_href: str | None = None
     first_day_href: str | None = None
     topic_links: tuple[tuple[str, str], ...] = ()  # (name, URL)
+    names: str = ""  # the first authors' names and "et al.", when the source named them
+    arxiv_href: str | None = None  # the arXiv abstract page, from the effective arXiv id
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,8 @@ class Planner:
             org_href=href(org_location) if org_location else None,
             first_day_href=href(first_day_location) if first_day_location else None,
             topic_links=tuple((name, href(where)) for name, where in topics),
+            names=elsewhere.first_authors(paper.author_names),
+            arxiv_href=elsewhere.arxiv_abs(archive.arxiv(pid)),
         )
 
     def _org_key(self, paper: Paper) -> str | None:
@@ -506,12 +510,13 @@ class Planner:
             paper=paper,
             card=card,
             abstract=abstract,
-            links=tuple(link for link in paper.links if _is_web_url(link)),
-            external=_external(paper, archive.arxiv(pid)),
+            links=tuple(link for link in paper.links if elsewhere.is_web_url(link)),
+            external=elsewhere.external(paper, archive.arxiv(pid)),
             placings=self._placings(pid) if visible else (),
             note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
             tags=shown.tags if shown else (),
+            source_summary=(paper.summary or "") if archive.config.source_summary else "",
             pick=bool(shown and shown.pick),
             hidden=not visible,
         )
@@ -665,29 +670,6 @@ def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Seq
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _is_web_url(link: str) -> bool:
-    """Only http(s) URLs become links: a hand-edited paper file cannot add `javascript:`."""
-    parts = urlsplit(link.strip())
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-def _external(paper: Paper, arxiv: str | None) -> tuple[tuple[str, str], ...]:
-    """(label, URL) of the paper's pages elsewhere: from its arXiv id (the note's, else the
-    source's) its abstract, PDF and Hugging Face pages; without one, a title search on
-    arXiv. Then the code and project pages the source named."""
-    if arxiv and ARXIV_ID.fullmatch(arxiv):
-        found = [("arXiv", f"https://arxiv.org/abs/{arxiv}"),
-                 ("PDF", f"https://arxiv.org/pdf/{arxiv}"),
-                 ("Hugging Face", f"https://huggingface.co/papers/{arxiv}")]
-    else:
-        query = urlencode({"query": " ".join(paper.title.split()), "searchtype": "title"})
-        found = [("Search arXiv", f"https://arxiv.org/search/?{query}")]
-    found += [(label, url) for label, url in (("Code", paper.github),
-                                              ("Project page", paper.project_page))
-              if url and _is_web_url(url)]
-    return tuple(found)
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
