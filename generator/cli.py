@@ -135,6 +135,8 @@ def cmd_enrich(args: argparse.Namespace) -> None:
         wanted = enrich.wanted(load(paths))
     todo = wanted[:args.limit] if args.limit is not None else wanted
     say(args, f"{len(wanted)} papers without an arXiv id; searching for {len(todo)}")
+    if not todo:
+        return
     pace = float(os.environ.get("PAPERPRESS_FETCH_PACE", fetch.PACE))
     client = fetch.Client(args.source, timeout=args.timeout, pace=pace)
     bar = Progress("searching", len(todo), args.quiet)

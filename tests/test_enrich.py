@@ -188,6 +188,19 @@ def test_a_failed_search_names_the_title_and_the_rest_is_recorded(
     assert paper(root, MAMBA_ID)["arxiv"] == "2312.00752"
 
 
+def test_a_source_failing_again_and_again_stops_the_searches(tmp_path: Path,
+                                                             search: Source) -> None:
+    root = archive(tmp_path)
+    before = tree(root)
+    search.script = {title: [(503, {}, b"down", 0.0)] for title in FOUND}
+    result = run_enrich(root, search)
+    assert result.returncode == 1
+    assert len({q for q, _ in search.hits}) == enrich.STOP_AFTER == 3  # each tried 3 times
+    assert "not searched 1: the source failed 3 times in a row" in result.stdout
+    assert result.stderr.count("HTTP 503") == 3 and "Traceback" not in result.stderr
+    assert tree(root) == before
+
+
 def test_a_later_text_import_keeps_the_id_found(tmp_path: Path, search: Source) -> None:
     root = archive(tmp_path, FLASH, MAMBA)
     assert run_enrich(root, search, "--quiet").returncode == 0
@@ -280,6 +293,18 @@ def test_matching_is_exact_after_normalizing() -> None:
     assert enrich.match(MAMBA, versions)[0] == "2312.00752v1"  # one paper, two versions
     assert enrich.results(b'[{"paper": {"id": "1", "title": "A"}}, {"id": "2", "title": "B"},'
                           b' {"id": 3}, "x", {"paper": null}]') == [("1", "A"), ("2", "B")]
+
+
+def test_the_report_shows_ten_of_each_kind_unless_verbose() -> None:
+    outcome = enrich.Outcome(matched=[(enrich.Wanted(f"p{n:02d}", "T"), f"2501.000{n:02d}")
+                                      for n in range(12)])
+    for n in range(11):
+        outcome.leave(f"q{n:02d}", enrich.NO_MATCH)
+    short = outcome.lines(10)
+    assert short[0] == "matched 12:" and short[1] == "  p00 -> 2501.00000"
+    assert short[11] == "  … and 2 more (--verbose lists all)"
+    assert short[12] == "left 11 (11 no match):" and short[-1].startswith("  … and 1 more")
+    assert len(outcome.lines(None)) == 2 + 12 + 11
 
 
 def test_the_default_source_is_the_public_paper_search() -> None:

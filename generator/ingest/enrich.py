@@ -40,6 +40,7 @@ from .importer import _read_yaml
 
 DEFAULT_SEARCH = "https://huggingface.co/api/papers/search"
 _VERSION = re.compile(r"v\d+$")
+STOP_AFTER = 3  # failed searches in a row that stop the rest (the source is down)
 # why a paper was left without an id
 NO_MATCH, NOT_ARXIV, AMBIGUOUS, FAILED, CHANGED = (
     "no match", "no arXiv id", "ambiguous", "search failed", "changed meanwhile")
@@ -60,6 +61,7 @@ class Outcome:
     matched: list[tuple[Wanted, str]] = field(default_factory=list)
     left: list[tuple[str, str, str]] = field(default_factory=list)  # (paper id, kind, detail)
     failures: list[str] = field(default_factory=list)  # one line each: title and status
+    unsearched: int = 0  # papers not asked about once the source kept failing
 
     def leave(self, pid: str, kind: str, detail: str = "") -> None:
         self.left.append((pid, kind, detail))
@@ -73,6 +75,9 @@ class Outcome:
         out.append(f"left {len(self.left)}" + (f" ({counts}):" if self.left else ""))
         out += _shown([f"  {pid}: {kind}" + (f": {detail}" if detail else "")
                        for pid, kind, detail in self.left], limit)
+        if self.unsearched:
+            out.append(f"not searched {self.unsearched}: the source failed {STOP_AFTER} "
+                       "times in a row")
         return out
 
 
@@ -141,24 +146,34 @@ def match(title: str, found: Iterable[tuple[str, str]]) -> tuple[str | None, str
 
 def search(client: Client, wanted: list[Wanted],
            advance: Callable[[], None] = lambda: None) -> Outcome:
-    """Ask the search for each paper in turn; a failed search is noted, the rest go on."""
+    """Ask the search for each paper in turn; a failed search is noted and the rest go on,
+    until STOP_AFTER fail in a row (the source is down: asking on only fills the report)."""
     outcome = Outcome()
-    for paper in wanted:
-        url = search_url(client.source, paper.title)
-        try:
-            arxiv, kind, detail = match(paper.title, results(client.ask(url, repr(paper.title))))
-        except FetchError as err:
-            outcome.failures.append(str(err))
-            arxiv, kind, detail = None, FAILED, ""
-        except SearchError as err:
-            outcome.failures.append(f"{paper.title!r}: {err} from {url}")
-            arxiv, kind, detail = None, FAILED, ""
+    streak = 0
+    for index, paper in enumerate(wanted):
+        if streak >= STOP_AFTER:
+            outcome.unsearched = len(wanted) - index
+            break
+        arxiv, kind, detail = ask(client, paper, outcome)
+        streak = streak + 1 if kind == FAILED else 0
         if arxiv:
             outcome.matched.append((paper, arxiv))
         else:
             outcome.leave(paper.id, kind, detail)
         advance()
     return outcome
+
+
+def ask(client: Client, paper: Wanted, outcome: Outcome) -> tuple[str | None, str, str]:
+    """One paper's search, matched; a failure is added to `outcome.failures`."""
+    url = search_url(client.source, paper.title)
+    try:
+        return match(paper.title, results(client.ask(url, repr(paper.title))))
+    except FetchError as err:
+        outcome.failures.append(str(err))
+    except SearchError as err:
+        outcome.failures.append(f"{paper.title!r}: {err} from {url}")
+    return None, FAILED, ""
 
 
 def record(paths: ContentPaths, outcome: Outcome) -> int:
