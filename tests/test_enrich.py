@@ -97,6 +97,7 @@ def test_exact_matches_are_recorded_near_and_ambiguous_ones_left(tmp_path: Path,
     assert paper(root, MAMBA_ID)["arxiv"] == "2312.00752"
     assert "arxiv" not in paper(root, SPARSE_ID) and "arxiv" not in paper(root, ATTENTION_ID)
     assert list(paper(root, FLASH_ID))[-3:] == ["first_seen", "last_seen", "arxiv"]
+    assert paper(root, FLASH_ID)["authors"] == 3  # only the id: the text day's count stays
     assert note.read_bytes() == before
     assert all(agent.startswith("paperpress/") for _, agent in search.hits)
     assert sorted(q for q, _ in search.hits) == sorted(FOUND)
@@ -309,3 +310,11 @@ def test_the_report_shows_ten_of_each_kind_unless_verbose() -> None:
 
 def test_the_default_source_is_the_public_paper_search() -> None:
     assert SEARCH_SOURCE == enrich.DEFAULT_SEARCH == "https://huggingface.co/api/papers/search"
+
+
+def test_a_bad_limit_is_a_usage_error(tmp_path: Path, search: Source) -> None:
+    root = archive(tmp_path, FLASH)
+    result = run_enrich(root, search, "--limit", "0")
+    assert result.returncode == 2
+    assert "'0' is not a whole number of papers (1 or more)" in result.stderr
+    assert search.hits == []
