@@ -155,6 +155,9 @@ def cmd_enrich(args: argparse.Namespace) -> None:
         else f"recorded {written} arXiv id(s) in {paths.rel(paths.papers_dir)}/")
     for failure in outcome.failures:
         print(f"paperpress: {failure}", file=sys.stderr)
+    if outcome.interrupted:
+        raise Fail("interrupted; " + ("nothing written" if args.dry_run
+                                      else "the ids found so far were recorded"), 130)
     if outcome.failures:
         raise Fail(f"{len(outcome.failures)} search(es) failed; run enrich again later")
 

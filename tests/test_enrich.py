@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,6 +202,25 @@ def test_a_source_failing_again_and_again_stops_the_searches(tmp_path: Path,
     assert "not searched 1: the source failed 3 times in a row" in result.stdout
     assert result.stderr.count("HTTP 503") == 3 and "Traceback" not in result.stderr
     assert tree(root) == before
+
+
+def test_ctrl_c_keeps_the_ids_found_so_far(tmp_path: Path, search: Source) -> None:
+    root = archive(tmp_path, FLASH, MAMBA)
+    search.script[MAMBA] = [(200, {}, b"[]", 60.0)]  # the second search hangs
+    env = {**os.environ, "PAPERPRESS_FETCH_PACE": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "enrich",
+                             "--source", search_url(search)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60  # a hang guard only
+    while len(search.hits) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert f"  {FLASH_ID} -> 2312.11514" in out.splitlines()
+    assert "not searched 1: interrupted" in out
+    assert err.splitlines() == ["paperpress: interrupted; the ids found so far were recorded"]
+    assert paper(root, FLASH_ID)["arxiv"] == "2312.11514"
 
 
 def test_a_later_text_import_keeps_the_id_found(tmp_path: Path, search: Source) -> None:

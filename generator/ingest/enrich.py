@@ -61,7 +61,8 @@ class Outcome:
     matched: list[tuple[Wanted, str]] = field(default_factory=list)
     left: list[tuple[str, str, str]] = field(default_factory=list)  # (paper id, kind, detail)
     failures: list[str] = field(default_factory=list)  # one line each: title and status
-    unsearched: int = 0  # papers not asked about once the source kept failing
+    unsearched: int = 0  # papers not asked about: the source kept failing, or Ctrl-C
+    interrupted: bool = False
 
     def leave(self, pid: str, kind: str, detail: str = "") -> None:
         self.left.append((pid, kind, detail))
@@ -76,8 +77,9 @@ class Outcome:
         out += _shown([f"  {pid}: {kind}" + (f": {detail}" if detail else "")
                        for pid, kind, detail in self.left], limit)
         if self.unsearched:
-            out.append(f"not searched {self.unsearched}: the source failed {STOP_AFTER} "
-                       "times in a row")
+            why = "interrupted" if self.interrupted else (
+                f"the source failed {STOP_AFTER} times in a row")
+            out.append(f"not searched {self.unsearched}: {why}")
         return out
 
 
@@ -147,14 +149,19 @@ def match(title: str, found: Iterable[tuple[str, str]]) -> tuple[str | None, str
 def search(client: Client, wanted: list[Wanted],
            advance: Callable[[], None] = lambda: None) -> Outcome:
     """Ask the search for each paper in turn; a failed search is noted and the rest go on,
-    until STOP_AFTER fail in a row (the source is down: asking on only fills the report)."""
+    until STOP_AFTER fail in a row (the source is down: asking on only fills the report)
+    or Ctrl-C stops them."""
     outcome = Outcome()
     streak = 0
     for index, paper in enumerate(wanted):
         if streak >= STOP_AFTER:
             outcome.unsearched = len(wanted) - index
             break
-        arxiv, kind, detail = ask(client, paper, outcome)
+        try:
+            arxiv, kind, detail = ask(client, paper, outcome)
+        except KeyboardInterrupt:  # Ctrl-C: what was found so far is still worth keeping
+            outcome.unsearched, outcome.interrupted = len(wanted) - index, True
+            break
         streak = streak + 1 if kind == FAILED else 0
         if arxiv:
             outcome.matched.append((paper, arxiv))
