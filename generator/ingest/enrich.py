@@ -133,9 +133,8 @@ def results(raw: bytes) -> list[tuple[str, str]]:
 
 def match(title: str, found: Iterable[tuple[str, str]]) -> tuple[str | None, str, str]:
     """(the arXiv id of the one paper whose title is `title`, "", "") or (None, why, detail)."""
-    key = ids.title_key(" ".join(title.split()))
-    hits = list(dict.fromkeys(pid for pid, other in found
-                              if ids.title_key(" ".join(other.split())) == key))
+    key = ids.title_key(title)
+    hits = list(dict.fromkeys(pid for pid, other in found if ids.title_key(other) == key))
     valid = [pid for pid in hits if ARXIV_ID.fullmatch(pid)]
     if not hits:
         return None, NO_MATCH, ""
@@ -190,10 +189,7 @@ def record(paths: ContentPaths, outcome: Outcome) -> int:
     for paper, arxiv in list(outcome.matched):
         path = paths.paper(paper.id)
         data: Any = _read_yaml(paths, path)
-        why = ("its paper file is gone" if not isinstance(data, dict)
-               else f"an import gave it {data['arxiv']}" if data.get("arxiv")
-               else "its title changed" if ids.title_key(str(data.get("title")))
-               != ids.title_key(paper.title) else "")
+        why = _changed(data, paper)
         if why:
             outcome.matched.remove((paper, arxiv))
             outcome.leave(paper.id, CHANGED, why)
@@ -201,3 +197,14 @@ def record(paths: ContentPaths, outcome: Outcome) -> int:
         writes[path] = dump(paper_file_order({**data, "arxiv": arxiv})).encode("utf-8")
     journal.commit(paths, writes, [])
     return len(writes)
+
+
+def _changed(data: Any, paper: Wanted) -> str:
+    """Why a paper file read again no longer wants the id found for it ("" when it does)."""
+    if not isinstance(data, dict):
+        return "its paper file is gone"
+    if data.get("arxiv"):
+        return f"an import gave it {data['arxiv']}"
+    if ids.title_key(str(data.get("title"))) != ids.title_key(paper.title):
+        return "its title changed"
+    return ""
