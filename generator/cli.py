@@ -30,6 +30,7 @@ from .ingest import journal
 NEW_SHOWN = 10  # new papers an import lists without --verbose
 NO_PAPER = "no such paper in content/papers/ (ids are shown on paper pages)"
 DEFAULT_SOURCE = "https://huggingface.co/api/daily_papers"  # as ingest.fetch, read lazily
+SEARCH_SOURCE = "https://huggingface.co/api/papers/search"  # as ingest.enrich
 
 
 class Fail(Exception):
@@ -123,6 +124,48 @@ def cmd_fetch(args: argparse.Namespace) -> None:
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     say(args, summary.line())
+
+
+def cmd_enrich(args: argparse.Namespace) -> None:
+    from .archive.content import load
+    from .ingest import enrich, fetch
+
+    paths = ContentPaths(args.root)
+    with reading(paths):
+        wanted = enrich.wanted(load(paths))
+    todo = wanted[:args.limit] if args.limit is not None else wanted
+    say(args, f"{len(wanted)} papers without an arXiv id; searching for {len(todo)}")
+    if not todo:
+        return
+    pace = float(os.environ.get("PAPERPRESS_FETCH_PACE", fetch.PACE))
+    client = fetch.Client(args.source, timeout=args.timeout, pace=pace)
+    bar = Progress("searching", len(todo), args.quiet)
+    try:
+        outcome = enrich.search(client, todo, bar.advance)
+    finally:
+        bar.close()
+    written = 0
+    if not args.dry_run and outcome.matched:
+        with archive_lock(paths.cache_dir):
+            recover(paths)
+            written = enrich.record(paths, outcome)
+    for line in outcome.lines(None if args.verbose else NEW_SHOWN):
+        say(args, line)
+    say(args, "dry run: nothing written" if args.dry_run
+        else f"recorded {written} arXiv id(s) in {paths.rel(paths.papers_dir)}/")
+    for failure in outcome.failures:
+        print(f"paperpress: {failure}", file=sys.stderr)
+    if outcome.interrupted:
+        raise Fail("interrupted; " + ("nothing written" if args.dry_run
+                                      else "the ids found so far were recorded"), 130)
+    if outcome.failures:
+        raise Fail(f"{len(outcome.failures)} search(es) failed; run enrich again later")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of papers (1 or more)")
+    return int(text)
 
 
 def _fetch_days(args: argparse.Namespace) -> list[date]:
@@ -368,6 +411,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_seconds, default=30.0,
                    help="seconds to wait for the source to connect or answer (default: 30)")
     p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("enrich", parents=[common],
+                       help="find arXiv ids for papers without one, by exact title")
+    p.add_argument("--source", default=SEARCH_SOURCE,
+                   help=f"the paper search's address (default: {SEARCH_SOURCE})")
+    p.add_argument("--dry-run", action="store_true", help="search and report; write nothing")
+    p.add_argument("--limit", type=_count, metavar="N", help="search for N papers at most")
+    p.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="seconds to wait for the source to connect or answer (default: 30)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help=f"list every paper (not only the first {NEW_SHOWN} of each kind)")
+    p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser("build", parents=[common], help="render the site")
     p.add_argument("--out", help="output folder (default: site/)")

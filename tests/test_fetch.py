@@ -29,9 +29,11 @@ OK = (200, {}, BIG, 0.0)
 
 class Source(ThreadingHTTPServer):
     """Answers `/api/daily_papers?date=D` from a script: per date, responses in turn (the last
-    one repeats); records every request's date and User-Agent."""
+    one repeats); records every request's date and User-Agent. `param` names the query
+    parameter the script is keyed by (the paper search's is `q`)."""
 
     daemon_threads = True
+    param = "date"
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -50,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: Source
 
     def do_GET(self) -> None:
-        day = parse_qs(urlsplit(self.path).query).get("date", [""])[0]
+        day = parse_qs(urlsplit(self.path).query).get(self.server.param, [""])[0]
         self.server.hits.append((day, self.headers.get("User-Agent", "")))
         answers = self.server.script.get(day) or [(200, {}, EMPTY, 0.0)]
         status, headers, body, delay = answers.pop(0) if len(answers) > 1 else answers[0]

@@ -68,24 +68,28 @@ class Client:
 
     def get(self, day: date) -> bytes:
         """The day's response body; FetchError once the tries are used up or on a 4xx."""
-        url, why = self.url(day), ""
+        return self.ask(self.url(day), str(day))
+
+    def ask(self, url: str, what: str) -> bytes:
+        """`url`'s body, politely; a FetchError's message starts with `what` (a date, a title)."""
+        why = ""
         for attempt in range(TRIES):
             self.wait_turn()
             try:
                 return self.once(url)
             except HTTPError as err:
-                why, delay = self.refused(day, err, attempt)
+                why, delay = self.refused(what, err, attempt)
             except TimeoutError:
                 why, delay = f"no answer within {self.timeout:g} s", None
             except URLError as err:
                 if not isinstance(err.reason, OSError):
-                    raise FetchError(f"{day}: cannot fetch {url}: {err.reason}") from None
+                    raise FetchError(f"{what}: cannot fetch {url}: {err.reason}") from None
                 why, delay = f"cannot connect ({err.reason})", None
             except (ConnectionError, http.client.HTTPException) as err:
                 why, delay = f"the connection broke ({err or type(err).__name__})", None
             if attempt + 1 < TRIES:
                 self.sleep(delay if delay is not None else self.pace * 2 ** attempt)
-        raise FetchError(f"{day}: {why} from {url}, {TRIES} tries")
+        raise FetchError(f"{what}: {why} from {url}, {TRIES} tries")
 
     def once(self, url: str) -> bytes:
         request = Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -94,18 +98,18 @@ class Client:
             self.note_budget(response.headers)
             return body
 
-    def refused(self, day: date, err: HTTPError, attempt: int) -> tuple[str, float | None]:
+    def refused(self, what: str, err: HTTPError, attempt: int) -> tuple[str, float | None]:
         """(what happened, how long to wait) for an answer worth trying again; FetchError else."""
         status = f"HTTP {err.code} {err.reason}".strip()
         if err.code == 429:
             delay = wait_asked(err.headers)
             if delay is not None and delay > LONGEST_WAIT:
-                raise FetchError(f"{day}: {status}: the source asks to wait {delay:.0f} s; "
+                raise FetchError(f"{what}: {status}: the source asks to wait {delay:.0f} s; "
                                  "fetch again later") from None
             return status, delay
         if err.code >= 500:
             return status, None
-        raise FetchError(f"{day}: {status} from {err.url}") from None
+        raise FetchError(f"{what}: {status} from {err.url}") from None
 
     def note_budget(self, headers) -> None:
         """A response saying no requests are left until a reset: wait that long first."""

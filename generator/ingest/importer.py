@@ -8,7 +8,8 @@ upvotes, see `Source.weight`), whichever came first, so an old save
 imported after a newer one changes nothing. Importing one day touches only
 that day's papers, never the whole archive, except when a new scrape of a
 date drops a paper or respells a title, or a paper's title changes
-materially: those papers are rebuilt from every day that lists them.
+materially: those papers are rebuilt from every day that lists them,
+keeping an arXiv id no day gave (`paperpress enrich` found it by title).
 
 Titles that give one id are one paper (ids are published and never
 change). When they differ in more than case, spacing or soft punctuation
@@ -353,6 +354,7 @@ class Importer:
         self.on_disk: dict[date, set[str]] | None = None
         self.retitle: set[str] = set()  # papers whose titles a replaced snapshot gave
         self.listed: dict[str, None] = {}  # every id the imported days list, in their order
+        self.replaced: dict[str, set[str]] = {}  # arXiv ids the replaced snapshots gave
         self.summary = Summary()
 
     def rel(self, path: Path) -> str:
@@ -385,6 +387,10 @@ class Importer:
         if kept is not None and kept.weight > source.weight:
             self.keep_older(source, kept)
             return
+        if kept is not None:
+            for entry in kept.day.entries:
+                if entry.arxiv:
+                    self.replaced.setdefault(ids.paper_id(entry.title), set()).add(entry.arxiv)
         record = day_record(day)
         text = dump(record).encode("utf-8")
         day_path = self.paths.day(day.date)
@@ -525,10 +531,22 @@ class Importer:
                 updated = carry(updated, paper_record(entry, day, span))
         if updated is None:  # a hand-made listing without a paper file: leave it to `check`
             return
+        updated = self.keep_searched(pid, updated, existing)
         seen = [t for when in days for t in titles_by_id(
             self.scraped_day(when) or scrape.ScrapedDay(when, (), ())).get(pid, ())]
         self.papers[pid] = with_titles(updated, seen or known_titles(existing))
         self.writes[self.paths.paper(pid)] = self.papers[pid]
+
+    def keep_searched(self, pid: str, updated: dict, existing: Any) -> dict:
+        """A paper rebuilt from days that give no arXiv id keeps the one its file has (found
+        by `enrich`, or set by hand), unless a snapshot this import replaced gave it: that
+        one goes with its day, as if the day had never been imported."""
+        had = source_value(existing, "arxiv")
+        if source_value(updated, "arxiv") is not None or had is None:
+            return updated
+        if had in self.replaced.get(pid, ()):
+            return updated
+        return paper_file_order({**updated, "arxiv": had})
 
     def listed_in(self, pid: str, days: list[date]) -> list[tuple[scrape.ScrapedDay,
                                                                   scrape.Entry]]:
