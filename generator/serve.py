@@ -38,13 +38,14 @@ import webbrowser
 from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from .archive.cache import ParseCache
 from .core.paths import ContentPaths
 from .core.store import ContentError, Problem
 from .site.build import Builder, Result
+from .site.exports import BIBTEX_MIME, JSON_MIME
 
 EVENTS = "/__paperpress__/events"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -177,6 +178,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     root: Path
     served_host: str  # what --host says; requests must be addressed to it or to loopback
     timeout: float | None = 30.0  # an idle or half-sent request frees its thread after this
+    # types the platform's table may lack: BibTeX shown as text, in UTF-8, as published
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".bib": BIBTEX_MIME, ".json": JSON_MIME}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(self.root), **kwargs)

@@ -118,7 +118,7 @@ SHAPE = [toggle_pick, change_note_topics, delete_pick_note, delete_plain_note, d
 def build(root: Path, out: Path) -> tuple[int, int, int]:
     """A build as the CLI makes it (a new process's view: record and cache from disk)."""
     result = Builder(ContentPaths(root), out, BASE).run()
-    return result.pages + result.feeds, result.considered, result.rendered
+    return result.pages + result.feeds + result.exports, result.considered, result.rendered
 
 
 @pytest.mark.parametrize("change", FAST + SHAPE, ids=lambda c: c.__name__)
@@ -276,3 +276,43 @@ def test_learning_arxiv_ids_from_the_sources_json_equals_a_cold_build(tmp_path: 
 def site_yaml(root: Path, line: str) -> None:
     path = root / "content" / "site.yaml"
     path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")
+
+
+def hide_a_paper(root: Path) -> None:
+    note(root, SCRIPT_TITLE).write_text("---\nhidden: true\n---\nOff the site.\n",
+                                        encoding="utf-8")
+
+
+TEMPLATE_EXPORTS = [f"papers/{paper_id(TEMPLATE_TITLE)}/cite.bib", "days/2026-02-03/day.bib",
+                    "papers.json"]
+
+
+@pytest.mark.parametrize(("change", "changed", "kept"), [
+    (retitle_neighbour, TEMPLATE_EXPORTS, ["days/2026-01-01/day.bib"]),
+    (new_note, ["papers.json"], [f"papers/{paper_id(SCRIPT_TITLE)}/cite.bib"]),
+    (toggle_pick, ["papers.json"], [f"papers/{paper_id(OVERRIDE_TITLE)}/cite.bib"]),
+    (hide_a_paper, ["days/2026-01-01/day.bib", "days/2026-01-02/day.bib", "papers.json"], []),
+], ids=lambda value: getattr(value, "__name__", ""))
+def test_exports_follow_the_content(hostile_root: Path, tmp_path: Path,
+                                    change: Callable[[Path], None], changed: list[str],
+                                    kept: list[str]) -> None:
+    """BibTeX and papers.json are re-made when what they show changes, left alone when
+    it does not (a note's text is in no BibTeX entry), and equal a cold build."""
+    out = tmp_path / "site"
+    time.sleep(0.1)
+    build(hostile_root, out)
+    before = tree_bytes(out)
+    stamps = {name: (out / name).stat().st_mtime_ns for name in kept}
+    change(hostile_root)
+    build(hostile_root, out)
+    after = tree_bytes(out)
+    for name in changed:
+        assert after[name] != before[name], name
+    for name in kept:
+        assert (out / name).stat().st_mtime_ns == stamps[name], name
+    if change is hide_a_paper:
+        assert f"papers/{paper_id(SCRIPT_TITLE)}/cite.bib" in before
+        assert f"papers/{paper_id(SCRIPT_TITLE)}/cite.bib" not in after
+    shutil.rmtree(hostile_root / ".paperpress-cache")
+    build(hostile_root, tmp_path / "cold")
+    assert after == tree_bytes(tmp_path / "cold")

@@ -400,3 +400,20 @@ def test_what_the_server_serves_after_edits_is_a_cold_build(served: Served,
         if name.endswith(".html"):
             served_bytes = script.sub(b"", served_bytes)
         assert served_bytes == path.read_bytes(), name
+
+
+def test_exports_are_served_with_their_types(served: Served) -> None:
+    """BibTeX as UTF-8 text a browser shows, papers.json as JSON; neither gets the script."""
+    pid = some_paper(served.root)
+    day = sorted(p.stem for p in (served.root / "content" / "days").glob("*.yaml"))[0]
+    expected = {f"/papers/{pid}/cite.bib": "text/plain; charset=utf-8",
+                f"/days/{day}/day.bib": "text/plain; charset=utf-8",
+                "/papers.json": "application/json"}
+    for path, kind in expected.items():
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8")
+        conn.close()
+        assert (response.status, response.getheader("Content-Type")) == (200, kind), path
+        assert body.startswith("@misc{" if path.endswith(".bib") else '{"version":1,'), path

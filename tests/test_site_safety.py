@@ -46,16 +46,33 @@ def scheme(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+SPARKLINE_ATTRS = {"svg": {"role", "aria-label", "width", "height", "viewbox"},
+                   "title": set(), "polyline": {"points"}}
+
+
 def assert_inert(soup: BeautifulSoup | Tag, where: str) -> None:
-    """No element that runs or loads anything, no event handler, no script URL."""
+    """No element that runs or loads anything, no event handler, no script URL. The one
+    SVG allowed is the theme's upvote sparkline: a title and a polyline, nothing else."""
     for selector in ACTIVE_TAGS:
-        assert not soup.select(selector), f"{where}: {selector}"
+        found = soup.select(selector)
+        if selector == "svg":
+            found = [svg for svg in found if not _is_sparkline(svg)]
+        assert not found, f"{where}: {selector}"
     for tag in soup.find_all(True):
         handlers = [name for name in tag.attrs if name.lower().startswith("on")]
         assert not handlers, f"{where}: {tag.name} {handlers}"
         for attr in ("href", "src", "action", "formaction", "xlink:href"):
             if attr in tag.attrs:
                 assert scheme(tag[attr]) in ("", "http", "https", "mailto"), (where, tag)
+
+
+def _is_sparkline(svg: Tag) -> bool:
+    parent = svg.parent
+    inside = [svg, *svg.find_all(True)]
+    return (parent is not None and parent.get("class") == ["sparkline"]
+            and [t.name for t in inside] == ["svg", "title", "polyline"]
+            and all(set(t.attrs) <= SPARKLINE_ATTRS[t.name] for t in inside)
+            and re.fullmatch(r"[\d., -]+", svg.polyline.get("points", "")) is not None)
 
 
 def text(tag: Tag | None) -> str:

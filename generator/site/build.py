@@ -34,6 +34,7 @@ from ..core.paths import ContentPaths
 from ..core.progress import Progress
 from ..core.store import ContentError, Problem, write_atomic
 from . import urls
+from .exports import RENDERERS
 from .output import Moves, OutputFolder, check_output_folder, remove_tree
 from .pages import Page, plan
 from .record import BuildRecord, Fingerprinter, candidates, changed_papers
@@ -46,6 +47,7 @@ PARALLEL_MIN = 400  # below this many pages a second process costs more than it 
 class Result:
     pages: int = 0  # HTML pages planned
     feeds: int = 0
+    exports: int = 0  # BibTeX and JSON files
     rendered: int = 0  # files rendered this build
     written: int = 0  # files whose bytes changed
     removed: int = 0
@@ -197,6 +199,7 @@ class Builder:
         pages = work.pages
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
         result.feeds = sum(1 for p in pages if p.kind == "feed")
+        result.exports = sum(1 for p in pages if p.kind in RENDERERS)
         result.rendered = sum(1 for _, _, digest in outcomes if digest is not None)
         result.written, result.removed = moves.written, moves.removed
         result.considered = len(work.candidates)

@@ -21,8 +21,8 @@ from ..archive import notes
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper, SiteConfig, Topic
 from ..core.text import clip, plain_tex
+from . import exports, urls
 from . import links as elsewhere
-from . import urls
 from .feeds import xml_text
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
@@ -302,6 +302,7 @@ class Planner:
         yield from self.picks_pages()
         yield from self.paper_pages()
         yield from self.feed_pages()
+        yield from exports.export_pages(self)
 
     def home(self) -> Page:
         """The latest day's first `page_size` papers, the picks, the topics and the feeds."""
@@ -506,13 +507,15 @@ class Planner:
         context = self._base(card.title, _summary(abstract),
                              self._paper_feeds(card) if visible else ())
         shown = note if visible else None  # a hidden paper's note is the curator's reason
+        placings = self._placings(pid) if visible else ()
+        context.update(exports.paper_extras(self, pid, placings))
         context.update(
             paper=paper,
             card=card,
             abstract=abstract,
             links=tuple(link for link in paper.links if elsewhere.is_web_url(link)),
             external=elsewhere.external(paper, archive.arxiv(pid)),
-            placings=self._placings(pid) if visible else (),
+            placings=placings,
             note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
             tags=shown.tags if shown else (),

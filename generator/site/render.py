@@ -29,6 +29,7 @@ from ..core.paths import refusal
 from ..core.store import ContentError, Problem
 from ..ingest.scrape import find_urls
 from . import urls
+from .exports import RENDERERS
 from .pages import Page
 
 
@@ -346,6 +347,8 @@ def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Arc
         from .feeds import feed_bytes
 
         return feed_bytes(context, site_urls)
+    if page.kind in RENDERERS:
+        return RENDERERS[page.kind](context, site_urls)
     if page.template is None:
         return b""
     template = env.get_template(page.template)

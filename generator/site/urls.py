@@ -79,6 +79,20 @@ def notes() -> str:
     return "notes/"
 
 
+def cite(paper_id: str) -> str:
+    """A paper's BibTeX entry, beside its page."""
+    return f"papers/{paper_id}/cite.bib"
+
+
+def day_bib(when: date) -> str:
+    """Every visible paper of a day as BibTeX, beside the day's page."""
+    return f"days/{when.isoformat()}/day.bib"
+
+
+def papers_json() -> str:
+    return "papers.json"
+
+
 def opml() -> str:
     return "feeds.opml"
 
