@@ -116,6 +116,9 @@ def test_picks_come_first_then_the_best_upvotes_of_the_week(hostile_site: Site) 
     assert text_of(cards[1].select_one(".upvotes")) == "12 upvotes"
     assert "ties go to the paper listed first" in text_of(soup.main)
     assert text_of(soup.h1) == "Papers of week 1, 2026"
+    description = soup.find("meta", attrs={"name": "description"})["content"]
+    assert description.startswith("The papers listed Dec 29, 2025 to Jan 4, 2026:")
+    assert "Dec 29, 2025 to Jan 4, 2026" in text_of(soup.select_one("main .lead"))
 
 
 def test_periods_link_their_neighbours_and_index(hostile_site: Site) -> None:

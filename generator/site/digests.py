@@ -69,7 +69,9 @@ def period_end(kind: str, start: date) -> date:
 
 
 def _span(start: date, end: date) -> str:
-    return f"{start:%b} {start.day} to {end:%b} {end.day}, {end.year}"
+    """`Jan 5 to Jan 11, 2026`; a week across the new year names both years."""
+    first = f"{start:%b} {start.day}" + (f", {start.year}" if start.year != end.year else "")
+    return f"{first} to {end:%b} {end.day}, {end.year}"
 
 
 class Digests:
