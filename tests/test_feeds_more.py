@@ -421,7 +421,7 @@ def test_opml_lists_every_feed_and_each_exists_under_a_subpath(curated):
     assert doc.tag == "opml" and doc.get("version") == "2.0"
     assert doc.findtext("head/title").strip()
     groups = {g.get("text"): g.findall("outline") for g in doc.find("body")}
-    assert list(groups) == ["Site", "Topics", "Organizations"]
+    assert list(groups) == ["Site", "Topics", "Organizations", "Digests"]
     feeds = [o for found in groups.values() for o in found]
     for outline in feeds:
         assert outline.get("type") == "rss" and outline.get("text") and outline.get("title")
@@ -437,6 +437,8 @@ def test_opml_lists_every_feed_and_each_exists_under_a_subpath(curated):
         assert outline.get("text") == title
     site = [o.get("xmlUrl").removeprefix(SUB) for o in groups["Site"]]
     assert site == ["feed.xml", "picks/feed.xml", "notes/feed.xml"]
+    digests = [o.get("xmlUrl").removeprefix(SUB) for o in groups["Digests"]]
+    assert digests == ["weeks/feed.xml", "months/feed.xml"]
     topics = yaml.safe_load((root / "content" / "topics.yaml").read_text())["topics"]
     assert [o.get("xmlUrl").removeprefix(SUB) for o in groups["Topics"]] == [
         f"topics/{t['slug']}/feed.xml" for t in topics]

@@ -198,7 +198,7 @@ class Builder:
         lap("write")
         pages = work.pages
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
-        result.feeds = sum(1 for p in pages if p.kind == "feed")
+        result.feeds = sum(1 for p in pages if p.kind in ("feed", "digest-feed"))
         result.exports = sum(1 for p in pages if p.kind in RENDERERS)
         result.rendered = sum(1 for _, _, digest in outcomes if digest is not None)
         result.written, result.removed = moves.written, moves.removed

@@ -35,7 +35,15 @@ LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 # organization's name, `{day}` a day as "May 20, 2026", `{iso}` as 2026-05-20.
 TEXT: dict[str, tuple[str, str]] = {
     "day": ("Papers of {day}", "The research papers listed on {iso}, in the order listed."),
-    "archive": ("Archive", "Every day in the archive, by month."),
+    "archive": ("Archive", "Every day in the archive, by month, with its number of papers."),
+    "week": ("Papers of {name}", "The papers listed {span}: the curator's picks first, then "
+             "by the most upvotes on any day of the week; ties go to the paper listed first."),
+    "month": ("Papers of {name}", "The papers listed {span}: the curator's picks first, then "
+              "by the most upvotes on any day of the month; ties go to the paper listed first."),
+    "weeks": ("Weekly digests", "Each week's papers, the curator's picks and the most "
+              "upvoted first."),
+    "months": ("Monthly digests", "Each month's papers, the curator's picks and the most "
+               "upvoted first."),
     "topics": ("Topics", "Papers by research topic."),
     "topic": ("{name}", "Papers on {name}."),
     "orgs": ("Organizations", "Papers by the organization that published them."),
@@ -296,7 +304,7 @@ class Planner:
     def pages(self) -> Iterator[Page]:
         yield self.home()
         yield from self.day_pages()
-        yield self.archive_page()
+        yield from self.digest_pages()
         yield from self.topic_pages()
         yield from self.org_pages()
         yield from self.picks_pages()
@@ -371,22 +379,16 @@ class Planner:
             listed=listed,
             prev=(prev_day, urls.day(prev_day)) if prev_day else None,
             next=(next_day, urls.day(next_day)) if next_day else None,
+            week=urls.week(day.date),
+            month=urls.month(day.date),
         )
         return context
 
-    def archive_page(self) -> Page:
-        return Page(urls.archive(), "archive.html", self._archive_context, "archive", True)
+    def digest_pages(self) -> Iterator[Page]:
+        """The archive's calendar, weekly and monthly digests and their feeds."""
+        from .digests import Digests  # it builds on this module's pieces
 
-    def _archive_context(self) -> dict:
-        months: dict[tuple[int, int], list[tuple[date, str, int]]] = defaultdict(list)
-        for day in reversed(self.archive.days):
-            visible = sum(1 for e in day.entries if self.archive.is_visible(e.paper_id))
-            months[(day.date.year, day.date.month)].append((day.date, urls.day(day.date), visible))
-        context = self._base(*text("archive"))
-        context["months"] = tuple(
-            (date(year, month, 1), tuple(found)) for (year, month), found in months.items()
-        )
-        return context
+        yield from Digests(self).pages()
 
     def _paginated(self, listing: str, template: str, kind: str, items: Sequence,
                    context: Callable[[], dict]) -> Iterator[Page]:
@@ -643,6 +645,9 @@ class Planner:
         for listing in self.feed_listings:
             groups[listing.group].append((xml_text(listing.title),
                                           urls.feed(listing.location, "rss"), listing.page))
+        from .digests import opml_outlines  # the weekly and monthly digests' feeds
+
+        groups["Digests"] = opml_outlines(self.archive.config.title)
         return {"site": self.archive.config, "title": xml_text(self.archive.config.title),
                 "groups": tuple((name, tuple(found)) for name, found in groups.items())}
 

@@ -343,6 +343,10 @@ def _theme_path(filename: str, theme: Theme) -> str:
 def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Archive,
                 site_urls: urls.Urls) -> bytes:
     """The bytes of one planned file, from the context its `make` gave."""
+    if page.kind == "digest-feed":
+        from .digest_feeds import digest_feed_bytes
+
+        return digest_feed_bytes(context, site_urls)
     if page.kind == "feed":
         from .feeds import feed_bytes
 

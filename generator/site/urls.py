@@ -50,6 +50,29 @@ def archive() -> str:
     return "archive/"
 
 
+def archive_year(year: int) -> str:
+    """An older year of the archive's calendar; the newest year is `archive()` itself."""
+    return f"archive/{year}/"
+
+
+def weeks() -> str:
+    return "weeks/"
+
+
+def week(when: date) -> str:
+    """The ISO week holding `when`: `weeks/2026-W03/`."""
+    year, number, _ = when.isocalendar()
+    return f"weeks/{year}-W{number:02d}/"
+
+
+def months() -> str:
+    return "months/"
+
+
+def month(when: date) -> str:
+    return f"months/{when.year:04d}-{when.month:02d}/"
+
+
 def topics() -> str:
     return "topics/"
 
