@@ -33,7 +33,8 @@ from ..core.model import Archive
 from ..core.paths import ContentPaths
 from ..core.progress import Progress
 from ..core.store import ContentError, Problem, write_atomic
-from . import search, urls
+from . import search as search_index
+from . import urls
 from .output import Moves, OutputFolder, check_output_folder, remove_tree
 from .pages import Page, plan
 from .record import BuildRecord, Fingerprinter, candidates, changed_papers
@@ -122,6 +123,7 @@ class Builder:
         self.progress = progress
         self.persist = persist  # the dev server keeps its record and cache in memory
         self.search = search  # the search index and its page and box (`--no-search`: none)
+        self.folder.owned = (f"{search_index.INDEX}/",) if search else ()
         self.index_now = True  # the dev server indexes in the background instead
         self.has_search = False  # the last build's site has an index (or will have)
         self.record: BuildRecord | None = None
@@ -197,7 +199,7 @@ class Builder:
         lap("write")
         self.has_search = self.searchable(work)
         if self.index_now and self.has_search:
-            search.update(self.out, record)
+            search_index.update(self.out, record)
             lap("search")
         self._save(record)
         self.pending = set()

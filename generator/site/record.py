@@ -73,7 +73,8 @@ class BuildRecord:
         empty = cls()
         if any(type(data.get(f.name)) is not type(getattr(empty, f.name)) for f in fields(cls)):
             return cls()
-        if not all(isinstance(name, str) for name in (*data["planned"], *data["assets"])):
+        if not all(isinstance(name, str)
+                   for name in (*data["planned"], *data["assets"], *data["search"])):
             return cls()
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import subprocess
 import threading
 from pathlib import Path
@@ -46,10 +47,9 @@ def binary() -> str:
 
 def pages_key(record: BuildRecord) -> bytes:
     """A digest of every paper page's bytes: the index changes only when this does."""
-    digest = hashlib.blake2b(digest_size=16)
-    for name in sorted(n for n in record.content if n.startswith(PAGES)):
-        digest.update(name.encode("utf-8") + b"\0" + record.content[name])
-    return digest.digest()
+    pages = sorted((name, digest) for name, digest in record.content.items()
+                   if name.startswith(PAGES))
+    return hashlib.blake2b(pickle.dumps(pages, protocol=5), digest_size=16).digest()
 
 
 def intact(out: Path, record: BuildRecord) -> bool:
