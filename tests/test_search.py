@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from site_helpers import REPO, Site, Visit
+from test_browser import axe_problems
 from test_serve import EventStream, Served
 
 NOTE = """---
@@ -316,6 +317,16 @@ def test_sorting_by_upvotes_puts_the_most_upvoted_first(
                            shipped_site.file(shipped_site.location_of(link)).read_text())[1])
              for link in links]
     assert votes == sorted(votes, reverse=True), votes
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("light", 1100), ("dark", 390)])
+def test_the_search_page_with_results_is_accessible_and_fits_a_phone(
+        shipped_site: Site, visit: Callable[..., Visit], scheme: str, width: int) -> None:
+    seen = visit(shipped_site.base_url + "search/?q=language", scheme=scheme, width=width)
+    results(seen)
+    assert not axe_problems(seen.page)
+    assert seen.page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not seen.problems, seen.problems
 
 
 def test_the_search_page_without_javascript_points_to_the_archive(

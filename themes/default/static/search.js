@@ -23,6 +23,8 @@
       sort: sorts[order.value] || null,
       autofocus: !term,
     });
+    const input = box.querySelector("input");
+    if (input) input.setAttribute("aria-labelledby", "search-title");  // the page's h1
     if (term) ui.triggerSearch(term);
   }
   order.addEventListener("change", () => {
