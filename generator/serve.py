@@ -322,7 +322,7 @@ class BackgroundIndex:
 
     def __init__(self, server: DevServer) -> None:
         self.server = server
-        self.indexer = search.Indexer()
+        self.indexer = search.Indexer(niceness=10)
         self.cond = threading.Condition()
         self.wanted = 0  # builds that asked for an index
         self.done = 0  # the last build whose index is in place (or needed none)

@@ -81,7 +81,8 @@ def staging(out: Path) -> Path:
 class Indexer:
     """One run of Pagefind at a time; the dev server cancels a run a newer build outdates."""
 
-    def __init__(self) -> None:
+    def __init__(self, niceness: int = 0) -> None:
+        self.niceness = niceness  # the dev server's runs yield the cores to its rebuilds
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._cancelled = False
@@ -101,6 +102,9 @@ class Indexer:
             except OSError as err:
                 raise ContentError([Problem(str(out), 0, (
                     f"cannot run Pagefind to index the search: {err.strerror or err}"))]) from None
+            if self.niceness and hasattr(os, "setpriority"):  # not on Windows
+                with contextlib.suppress(OSError):  # ended already, or not allowed: no matter
+                    os.setpriority(os.PRIO_PROCESS, self._process.pid, self.niceness)
         output, _ = self._process.communicate()
         with self._lock:
             code, cancelled, self._process = self._process.returncode, self._cancelled, None
