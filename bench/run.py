@@ -127,8 +127,10 @@ def paperpress_tool(work: Path, timeout: float) -> Tool:
     skip = None
     if importlib.util.find_spec("generator.site.build") is None:
         skip = "paperpress has no build command yet"
-    return Tool("paperpress", paperpress("--root", str(root), "build", "--verbose"), root,
-                root / "site", [root / ".paperpress-cache"], add_note, timeout, skip)
+    # --no-search: Pelican and Hugo build no search index either (the README gives its cost)
+    command = paperpress("--root", str(root), "build", "--verbose", "--no-search")
+    return Tool("paperpress", command, root, root / "site", [root / ".paperpress-cache"],
+                add_note, timeout, skip)
 
 
 def pelican_tool(work: Path, timeout: float, size: int, pelican_max: int) -> Tool:

@@ -345,7 +345,8 @@ def cmd_build(args: argparse.Namespace) -> None:
                    "e.g. https://user.github.io/repo/", 2)
     settle(ContentPaths(args.root))
     report = build(ContentPaths(args.root), out=Path(args.out) if args.out else None,
-                   base_url=args.base_url, quiet=args.quiet, verbose=args.verbose)
+                   base_url=args.base_url, quiet=args.quiet, verbose=args.verbose,
+                   search=not args.no_search)
     say(args, report)
 
 
@@ -428,6 +429,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: site/)")
     p.add_argument("--base-url", help="override site.yaml's base_url")
     p.add_argument("--verbose", "-v", action="store_true", help="time each phase")
+    p.add_argument("--no-search", action="store_true",
+                   help="no search index, search page content or search box")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", parents=[common], help="build, serve and live-reload")

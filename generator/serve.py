@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 from .archive.cache import ParseCache
 from .core.paths import ContentPaths
 from .core.store import ContentError, Problem
+from .site import search
 from .site.build import Builder, Result
 from .site.exports import BIBTEX_MIME, JSON_MIME
 
@@ -326,6 +327,64 @@ def listen(host: str, port: int, handler: type[Handler]) -> Server:
         raise ContentError([Problem("serve", 0, message)]) from None
 
 
+class BackgroundIndex:
+    """Re-indexes search after each build, off the reload path: Pagefind takes seconds at
+    scale, and the reload must not wait for it. A newer build cancels a run under way;
+    the finished index goes in under the build lock, so it always matches the pages."""
+
+    def __init__(self, server: DevServer) -> None:
+        self.server = server
+        self.indexer = search.Indexer(niceness=10)
+        self.cond = threading.Condition()
+        self.wanted = 0  # builds that asked for an index
+        self.done = 0  # the last build whose index is in place (or needed none)
+
+    def request(self) -> None:
+        """A build finished: index it, dropping a run for an older one."""
+        with self.cond:
+            self.wanted += 1
+            self.cond.notify_all()
+        self.indexer.cancel()
+
+    def close(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+        self.indexer.cancel()
+
+    def loop(self) -> None:
+        """Index each requested build in turn, until the server stops."""
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: self.wanted != self.done or self.server.stop.is_set())
+                if self.server.stop.is_set():
+                    return
+                generation = self.wanted
+            self.index(generation)
+
+    def index(self, generation: int) -> None:
+        server = self.server
+        builder = server.builder
+        with server.lock:
+            record = builder.record
+            key = search.needed(builder.out, record) if record and builder.has_search \
+                else None
+        if key is not None:
+            dest = search.staging(builder.out)
+            try:
+                self.indexer.run(builder.out, dest)
+            except search.Cancelled:
+                return
+            except ContentError as err:
+                print("\n".join(str(p) for p in err.problems), file=sys.stderr, flush=True)
+                key = None
+            with server.lock:
+                if key is not None and generation == self.wanted and builder.record is record:
+                    search.install(builder.out, dest, record, key)
+                    server.log("search index updated")
+        with self.cond:
+            self.done = max(self.done, generation)
+
+
 class DevServer:
     """The server, its watcher and the builder they share."""
 
@@ -349,8 +408,10 @@ class DevServer:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}/"
         self.builder = Builder(paths, self.out, self.url, ParseCache(None), persist=False)
+        self.builder.index_now = False  # the search index follows in the background
         self.lock = threading.Lock()
         self.serving = False
+        self.index = BackgroundIndex(self)
 
     def log(self, message: str) -> None:
         if not self.quiet:
@@ -361,6 +422,7 @@ class DevServer:
         with self.lock:
             try:
                 result = self.builder.run()
+                self.index.request()
             except ContentError as err:
                 lines = [str(p) for p in err.problems]
                 for line in lines:
@@ -402,6 +464,7 @@ class DevServer:
         try:
             # watch first: a save made while the first build runs is then never missed
             threading.Thread(target=self.watch, name="watch", daemon=True).start()
+            threading.Thread(target=self.index.loop, name="search", daemon=True).start()
             started = time.perf_counter()
             result = self.rebuild()
             if result is not None:
@@ -422,6 +485,7 @@ class DevServer:
     def close(self) -> None:
         self.stop.set()
         self.hub.close()
+        self.index.close()
         if self.serving:  # shutdown() waits for serve_forever, which may never have run
             self.httpd.shutdown()
         self.httpd.server_close()

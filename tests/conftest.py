@@ -174,7 +174,8 @@ SLOW_FIXTURES = {"browser", "visit", "host_python", "installed", "wheel", "previ
 SLOW_FILES = {"test_browser.py", "test_packaging.py", "test_serve.py", "test_faults_serve.py",
               "test_faults_import.py", "test_publishing.py", "test_faults_output.py",
               "test_faults_input.py", "test_faults_import_rules.py", "test_build_output.py",
-              "test_fetch.py", "test_cli_curator.py", "test_cli.py", "test_import_json.py"}
+              "test_fetch.py", "test_cli_curator.py", "test_cli.py", "test_import_json.py",
+              "test_search.py"}
 SLOW_FILES |= {"test_enrich.py"}
 SLOW_TESTS = {"test_pages_are_valid_html", "test_any_permutation_of_days_gives_the_same_tree"}
 

@@ -82,11 +82,23 @@ def build_site(root: Path, out: Path, base_url: str | None = None) -> str:
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file under a folder, by relative path, for byte-for-byte comparisons."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+    """Every file under a folder, by relative path, for byte-for-byte comparisons.
+
+    The search index (`pagefind/`, and its lines in the manifest) is left out: Pagefind
+    writes its filter and metadata files in an order of its own, different from run to
+    run for the same pages (its per-page fragments are stable; tests/test_search.py
+    checks those)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file() or name.startswith("pagefind/"):
+            continue
+        data = path.read_bytes()
+        if name == ".paperpress-manifest":
+            data = b"".join(line for line in data.splitlines(keepends=True)
+                            if not line.startswith(b"pagefind/"))
+        found[name] = data
+    return found
 
 
 # -- the hostile archive ------------------------------------------------------

@@ -33,6 +33,7 @@ from ..core.model import Archive
 from ..core.paths import ContentPaths
 from ..core.progress import Progress
 from ..core.store import ContentError, Problem, write_atomic
+from . import search as search_index
 from . import urls
 from .exports import RENDERERS
 from .output import Moves, OutputFolder, check_output_folder, remove_tree
@@ -113,7 +114,7 @@ class Builder:
 
     def __init__(self, paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
                  cache: ParseCache | None = None, progress: bool = False,
-                 persist: bool = True) -> None:
+                 persist: bool = True, search: bool = True) -> None:
         self.paths = paths
         self.out = (out or paths.root / "site").resolve()
         self.folder = OutputFolder(self.out)
@@ -123,6 +124,10 @@ class Builder:
         self._cache = cache
         self.progress = progress
         self.persist = persist  # the dev server keeps its record and cache in memory
+        self.search = search  # the search index and its page and box (`--no-search`: none)
+        self.folder.owned = (f"{search_index.INDEX}/",) if search else ()
+        self.index_now = True  # the dev server indexes in the background instead
+        self.has_search = False  # the last build's site has an index (or will have)
         self.record: BuildRecord | None = None
         self.pending: set[str] = set()  # content files parsed afresh since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
@@ -174,7 +179,7 @@ class Builder:
         def lap(name: str) -> None:
             nonlocal clock
             now = time.perf_counter()
-            result.phases[name] = now - clock
+            result.phases[name] = result.phases.get(name, 0.0) + now - clock
             clock = now
 
         archive, inputs = self._load()
@@ -193,6 +198,11 @@ class Builder:
                 remove_tree(staging)
             raise
         remove_tree(staging)
+        lap("write")
+        self.has_search = self.searchable(work)
+        if self.index_now and self.has_search:
+            search_index.update(self.out, record)
+            lap("search")
         self._save(record)
         self.pending = set()
         lap("write")
@@ -223,10 +233,10 @@ class Builder:
         theme = Theme.find(self.paths.themes_dir, config.theme)
         assets = asset_map(theme)
         env, closure = self._environment(theme, archive, site_urls, assets)
-        pages = plan(archive, site_urls.path)
+        pages = plan(archive, site_urls.path, self.search)
         templates = _template_digests(pages, closure, theme)
         salt = pickle.dumps((__version__, site_urls.base_url, config, archive.topics,
-                             sorted(location for location, _ in assets.values())))
+                             sorted(location for location, _ in assets.values()), self.search))
         old = self._load_record()
         if old.salt != salt:
             old = BuildRecord()
@@ -242,12 +252,18 @@ class Builder:
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
                     damaged, found, signatures, inputs)
 
+    def searchable(self, work: Work) -> bool:
+        """Whether this build has a search index: search is on and a paper is listed
+        (Pagefind refuses a site with nothing to index)."""
+        return self.search and any(p.kind == "paper" and p.in_sitemap for p in work.pages)
+
     def _environment(self, theme: Theme, archive: Archive, site_urls: urls.Urls,
                      assets: dict) -> tuple[jinja2.Environment, Callable[[str], str]]:
         """The compiled templates, reused while the theme and settings are unchanged."""
-        key = (theme.signature(), archive.config, site_urls.base_url)
+        key = (theme.signature(), archive.config, site_urls.base_url, self.search)
         if self._env is None or self._env[0] != key:
             env = make_env(theme, archive, site_urls, assets)
+            env.globals["search"] = self.search  # the header's search box
             self._env = (key, env, template_closure(env))
         return self._env[1], self._env[2]
 
@@ -279,9 +295,12 @@ class Builder:
         entries = {name: entry for name, entry in old.pages.items() if name in work.planned}
         for index, fingerprint, _ in outcomes:
             entries[pages[index].output] = (fingerprint, work.templates[pages[index].template])
+        keep = self.searchable(work)  # the index stays until it is replaced, or goes
         record = BuildRecord(salt=work.salt, templates=work.templates, pages=entries,
                              planned=work.planned, signatures=work.signatures,
-                             assets=_stage_assets(work.assets, staging), inputs=work.inputs)
+                             assets=_stage_assets(work.assets, staging), inputs=work.inputs,
+                             search=old.search if keep else {},
+                             search_key=old.search_key if keep else b"")
         digests = {index: digest for index, _, digest in outcomes if digest is not None}
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}
         staged.update(dict.fromkeys(record.assets, b""))
@@ -332,7 +351,7 @@ def _stage_assets(assets: dict, staging: Path) -> list[str]:
 
 
 def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
-          quiet: bool = False, verbose: bool = False) -> str:
+          quiet: bool = False, verbose: bool = False, search: bool = True) -> str:
     """`paperpress build`: one build, its summary line (and phase timings when verbose).
     The output folder's lock is held throughout, so builds into one folder take turns."""
     if base_url is not None and not is_base_url(base_url):
@@ -340,7 +359,7 @@ def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = N
     target = (out or paths.root / "site").resolve()
     check_output_folder(paths, target)
     with output_lock(paths.cache_dir, target):
-        result = Builder(paths, target, base_url, progress=not quiet).run()
+        result = Builder(paths, target, base_url, progress=not quiet, search=search).run()
     text = result.summary()
     if verbose:
         text += "\n" + result.timings()

@@ -37,6 +37,7 @@ class OutputFolder:
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.owned: tuple[str, ...] = ()  # folders whose every file a build would write
 
     def staging(self) -> Path:
         """The empty folder pages render into (a killed build's is removed first)."""
@@ -48,7 +49,8 @@ class OutputFolder:
     def refuse_foreign(self, allowed: set[str]) -> None:
         """Refuse an output folder holding a file no build wrote (a CNAME, a README): a
         full build replaces the folder whole, and such a file would be lost with it."""
-        foreign = sorted(set(_files(self.out)) - allowed - {MANIFEST})
+        foreign = sorted(name for name in set(_files(self.out)) - allowed - {MANIFEST}
+                         if not name.startswith(self.owned))
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise ContentError([Problem(str(self.out), 0, (

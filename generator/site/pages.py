@@ -51,6 +51,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "picks": ("Curator's picks", "The papers the curator picked, newest first."),
     "notes": ("Curator's notes", "The curator's notes on papers, newest note first."),
     "404": ("Page not found", "No page at this address."),
+    "search": ("Search", "Search the papers by title, authors, abstract, note, topic and tag."),
 }
 PICKS_TEXT = TEXT["picks"]
 NOTES_TEXT = TEXT["notes"]
@@ -215,9 +216,11 @@ class Planner:
     that shows them; page contexts are made only when asked for.
     """
 
-    def __init__(self, archive: Archive, href: Callable[[str], str]) -> None:
+    def __init__(self, archive: Archive, href: Callable[[str], str],
+                 search: bool = True) -> None:
         self.archive = archive
         self.href = href
+        self.search = search  # the build writes a search index
         self.topic_by_slug: dict[str, Topic] = {t.slug: t for t in archive.topics}
         self._cards: dict[str, Card] = {}
         self._feeds: dict[tuple[str, str], tuple[FeedLink, ...]] = {}
@@ -300,6 +303,14 @@ class Planner:
         return {"site": self.archive.config, "title": title, "description": description,
                 "feeds": self.site_feeds + feeds, "own_feeds": feeds or self.site_feeds}
 
+    def search_page(self) -> Page:
+        """The search page: Pagefind's UI over the index, when the build makes one (search
+        on, and a listed paper to find), else a line saying search is not available."""
+        archive = self.archive
+        context = self._base(*text("search"))
+        context["indexed"] = self.search and any(map(archive.is_visible, archive.papers))
+        return Page(urls.search(), "search.html", partial(dict, context), "search", True)
+
     # -- page kinds ---------------------------------------------------------
     def pages(self) -> Iterator[Page]:
         yield self.home()
@@ -311,6 +322,7 @@ class Planner:
         yield from self.paper_pages()
         yield from self.feed_pages()
         yield from exports.export_pages(self)
+        yield self.search_page()
 
     def home(self) -> Page:
         """The latest day's first `page_size` papers, the picks, the topics and the feeds."""
@@ -729,9 +741,9 @@ def _entries(pages: Sequence[Page]) -> dict:
     return {"entries": tuple((p.location, p.lastmod) for p in pages)}
 
 
-def plan(archive: Archive, href: Callable[[str], str]) -> list[Page]:
+def plan(archive: Archive, href: Callable[[str], str], search: bool = True) -> list[Page]:
     """Every page, listing, feed and site file, in a fixed order; `href` makes a
-    location a URL with the base path (`Urls.path`)."""
-    planner = Planner(archive, href)
+    location a URL with the base path (`Urls.path`); `search`: the build indexes them."""
+    planner = Planner(archive, href, search)
     pages = list(planner.pages())
     return pages + site_files(pages, planner.site_feeds, archive.config)

@@ -23,7 +23,7 @@ from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper
 from .pages import Card, Page
 
-RECORD_VERSION = 4
+RECORD_VERSION = 5
 
 
 @dataclass
@@ -39,11 +39,13 @@ class BuildRecord:
     content: dict[str, bytes] = field(default_factory=dict)  # output -> digest of its bytes
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)  # output -> size, mtime
     inputs: dict[str, Key] = field(default_factory=dict)  # content file -> its identity
+    search: dict[str, tuple[int, int]] = field(default_factory=dict)  # index file -> stamp
+    search_key: bytes = b""  # digest of the paper pages the index was made from
 
     @property
     def files(self) -> set[str]:
         """Every file the recorded build left in the output folder."""
-        return self.planned | set(self.assets)
+        return self.planned | set(self.assets) | set(self.search)
 
     def dump(self) -> bytes:
         """Plain data (a versioned dict), one string object per output name: pickle writes
@@ -71,7 +73,8 @@ class BuildRecord:
         empty = cls()
         if any(type(data.get(f.name)) is not type(getattr(empty, f.name)) for f in fields(cls)):
             return cls()
-        if not all(isinstance(name, str) for name in (*data["planned"], *data["assets"])):
+        if not all(isinstance(name, str)
+                   for name in (*data["planned"], *data["assets"], *data["search"])):
             return cls()
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 

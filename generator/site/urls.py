@@ -97,6 +97,10 @@ def picks() -> str:
     return "picks/"
 
 
+def search() -> str:
+    return "search/"
+
+
 def notes() -> str:
     """Where the notes feed lives; no page of its own (its items link to paper pages)."""
     return "notes/"

@@ -1,0 +1,376 @@
+"""Search with no server: the Pagefind index the build writes, read back and used.
+
+The index is built by the real CLI (or the shipped site's build), its fragments are
+read back as Pagefind stores them, and the search page is used in Chromium under the
+`/repo/` subpath: a word of an abstract finds its paper, a topic filter narrows the
+results, the header's box carries its words to the search page. The dev server keeps
+search working after a save.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from site_helpers import REPO, Site, Visit
+from test_browser import axe_problems
+from test_serve import EventStream, Served
+
+NOTE = """---
+pick: true
+tags: [quokkalike]
+published: 2026-05-21
+---
+The zyzzogeton trick here is worth a look.
+"""
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "--root", str(root), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def archive(tmp_path: Path) -> tuple[Path, str, str]:
+    """The shipped archive with a picked, noted paper and a hidden one: (root, pick, hidden)."""
+    root = tmp_path / "archive"
+    shutil.copytree(REPO / "content", root / "content")
+    ids = sorted(p.stem for p in (root / "content" / "papers").glob("*.yaml"))
+    pick, hidden = ids[0], ids[1]
+    notes = root / "content" / "notes"
+    notes.mkdir(exist_ok=True)
+    (notes / f"{pick}.md").write_text(NOTE, encoding="utf-8")
+    (notes / f"{hidden}.md").write_text("---\nhidden: true\n---\n", encoding="utf-8")
+    return root, pick, hidden
+
+
+def fragments(out: Path) -> dict[str, dict]:
+    """The index's page records, by URL, as Pagefind stores them (gzip, then a marker)."""
+    found = {}
+    for path in (out / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        found[record["url"]] = record
+    return found
+
+
+def visible_papers(root: Path, hidden: set[str]) -> set[str]:
+    return {p.stem for p in (root / "content" / "papers").glob("*.yaml")} - hidden
+
+
+# -- the index ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, str]:
+    tmp = tmp_path_factory.mktemp("indexed")
+    root, pick, hidden = archive(tmp)
+    out = tmp / "site"
+    done = cli(root, "build", "--out", str(out), "--base-url", "https://example.org/repo/")
+    assert done.returncode == 0, done.stderr
+    return root, out, pick, hidden
+
+
+def test_only_visible_paper_pages_are_indexed(indexed: tuple[Path, Path, str, str]) -> None:
+    root, out, _, hidden = indexed
+    found = fragments(out)
+    assert set(found) == {f"/papers/{pid}/" for pid in visible_papers(root, {hidden})}
+
+
+def test_a_paper_is_indexed_by_what_a_reader_searches_and_nothing_else(
+        indexed: tuple[Path, Path, str, str]) -> None:
+    root, out, pick, _ = indexed
+    record = fragments(out)[f"/papers/{pick}/"]
+    paper = yaml.safe_load((root / "content" / "papers" / f"{pick}.yaml").read_text())
+    content = record["content"]
+    assert "zyzzogeton" in content and "quokkalike" in content  # the note, the tags
+    assert " ".join(paper["abstract"].split()[:6]) in content
+    assert record["meta"]["title"] == " ".join(paper["title"].split())
+    for heading in ("Listed on", "Links", "Curator's note", "Abstract", "First listed",
+                    "Published", "Subscribe"):
+        assert heading not in content, heading
+    filters = record["filters"]
+    assert filters["pick"] == ["Pick"]
+    assert filters["year"] == [str(paper["first_seen"])[:4]]
+    assert set(filters) <= {"topic", "organization", "year", "pick"}
+
+
+def test_topic_and_organization_filters_match_the_pages(
+        indexed: tuple[Path, Path, str, str]) -> None:
+    _, out, _, _ = indexed
+    for url, record in fragments(out).items():
+        html = (out / url.strip("/") / "index.html").read_text(encoding="utf-8")
+        for topic in record["filters"].get("topic", []):
+            assert f'data-pagefind-filter="topic">{topic}</a>' in html, url
+        assert "pick" not in record["filters"] or ">Pick</strong>" in html
+
+
+def test_paper_pages_carry_their_sort_keys(indexed: tuple[Path, Path, str, str]) -> None:
+    """Sort by upvotes (the best day's) and by the first day listed."""
+    root, out, pick, _ = indexed
+    days = [yaml.safe_load(p.read_text()) for p in (root / "content" / "days").glob("*.yaml")]
+    votes = [e.get("upvotes", 0) for d in days for e in d["papers"] if e["id"] == pick]
+    html = (out / "papers" / pick / "index.html").read_text(encoding="utf-8")
+    assert f'data-pagefind-sort="upvotes:{max(votes)}"' in html
+    first = min(str(d["date"]) for d in days if any(e["id"] == pick for e in d["papers"]))
+    assert f'data-pagefind-sort="date:{first}"' in html
+
+
+def test_index_files_are_owned_by_the_build(indexed: tuple[Path, Path, str, str]) -> None:
+    """Every index file is in the manifest, so the next build takes the folder as its own."""
+    _, out, _, _ = indexed
+    manifest = set((out / ".paperpress-manifest").read_text().splitlines())
+    index = {p.relative_to(out).as_posix() for p in (out / "pagefind").rglob("*")
+             if p.is_file()}
+    assert "pagefind/pagefind-entry.json" in index and index <= manifest
+
+
+def test_page_fragments_are_the_same_in_two_builds(indexed: tuple[Path, Path, str, str],
+                                                   tmp_path: Path) -> None:
+    root, out, _, _ = indexed
+    other = tmp_path / "other"
+    done = cli(root, "build", "--out", str(other), "--base-url", "https://example.org/repo/")
+    assert done.returncode == 0, done.stderr
+
+    def read(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (folder / "pagefind" / "fragment").iterdir()}
+
+    assert read(other) == read(out)
+
+
+# -- builds: incremental, --no-search, failures --------------------------------------
+def index_stamps(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in (out / "pagefind").rglob("*") if p.is_file()}
+
+
+def test_an_unchanged_rebuild_does_not_index_again_and_a_change_does(tmp_path: Path) -> None:
+    root, pick, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    before = index_stamps(out)
+    done = cli(root, "build", "--out", str(out), "--verbose")
+    assert done.returncode == 0 and " 0 rendered" in done.stdout
+    assert index_stamps(out) == before
+    note = root / "content" / "notes" / f"{pick}.md"
+    note.write_text(note.read_text().replace("zyzzogeton", "xylophonist"), encoding="utf-8")
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    assert index_stamps(out)["pagefind/pagefind-entry.json"] \
+        != before["pagefind/pagefind-entry.json"]
+    found = fragments(out)[f"/papers/{pick}/"]["content"]
+    assert "xylophonist" in found and "zyzzogeton" not in found
+
+
+def test_a_damaged_index_is_made_again(tmp_path: Path) -> None:
+    root, _, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    (out / "pagefind" / "pagefind-entry.json").unlink()
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    assert (out / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_no_search_leaves_no_index_box_or_search(tmp_path: Path) -> None:
+    root, _, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out), "--no-search").returncode == 0
+    assert not (out / "pagefind").exists()
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'role="search"' not in home
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert "Search is not available" in page and "pagefind" not in page
+
+
+@pytest.mark.parametrize("first", ["incremental", "cold"])
+def test_turning_search_off_removes_the_index_and_on_brings_it_back(
+        tmp_path: Path, first: str) -> None:
+    root, pick, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    if first == "cold":
+        shutil.rmtree(root / ".paperpress-cache")
+    done = cli(root, "build", "--out", str(out), "--no-search")
+    assert done.returncode == 0, done.stderr
+    assert not (out / "pagefind").exists()
+    assert "pagefind/" not in (out / ".paperpress-manifest").read_text()
+    done = cli(root, "build", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"/papers/{pick}/" in fragments(out)
+
+
+def test_a_missing_pagefind_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """The wheel's binary gone (a broken install): one line naming the way out."""
+    root, _, _ = archive(tmp_path)
+    fake = tmp_path / "fake"
+    (fake / "pagefind_bin").mkdir(parents=True)
+    (fake / "pagefind_bin" / "__init__.py").write_text(
+        "def get_executable():\n    raise FileNotFoundError('gone')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake), str(REPO)])}
+    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), "build"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Pagefind" in lines[0] and "--no-search" in lines[0], lines
+
+
+def test_an_archive_with_nothing_listed_builds_without_an_index(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    done = subprocess.run([sys.executable, "-m", "generator", "init", str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert (root / "content").is_dir(), done.stderr
+    done = cli(root, "build")
+    assert done.returncode == 0, done.stderr
+    assert not (root / "site" / "pagefind").exists()
+    page = (root / "site" / "search" / "index.html").read_text(encoding="utf-8")
+    assert "Search is not available" in page
+
+
+# -- in the browser, under a subpath -------------------------------------------------
+def known_word(site: Site) -> tuple[str, str]:
+    """A word of one paper's abstract found in no other paper's file: (word, paper id)."""
+    papers = {p.stem: p.read_text(encoding="utf-8").lower()
+              for p in (site.root / "content" / "papers").glob("*.yaml")}
+    for pid, text in sorted(papers.items()):
+        abstract = yaml.safe_load(text)["abstract"].lower()
+        for word in sorted(set(re.findall(r"\b[a-z]{9,}\b", abstract))):
+            stem = word[:7]
+            if not any(stem in other for o, other in papers.items() if o != pid):
+                return word, pid
+    raise AssertionError("no word of one abstract alone")
+
+
+def results(seen: Visit) -> list[str]:
+    page = seen.page
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=20_000)
+    return [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+
+
+def result_count(seen: Visit, previous: str | None = None) -> int:
+    """The number Pagefind's message gives, once it differs from `previous`."""
+    message = seen.page.locator(".pagefind-ui__message")
+    if previous is not None:
+        seen.page.wait_for_function(
+            "(old) => { const m = document.querySelector('.pagefind-ui__message');"
+            " return m && m.textContent.trim() && m.textContent.trim() !== old; }",
+            arg=previous, timeout=20_000)
+    text = message.text_content() or ""
+    found = re.match(r"\s*(\d+) result", text)
+    assert found, text
+    return int(found.group(1))
+
+
+def test_a_word_of_an_abstract_finds_its_paper_and_the_link_opens_it(
+        shipped_site: Site, visit: Callable[..., Visit]) -> None:
+    word, pid = known_word(shipped_site)
+    seen = visit(shipped_site.base_url + "search/")
+    assert not seen.page.locator("#search-needs-js").is_visible()
+    seen.page.fill(".pagefind-ui__search-input", word)
+    links = results(seen)
+    target = f"{shipped_site.prefix}papers/{pid}/"
+    assert target in links, (word, links)
+    seen.page.click(f'.pagefind-ui__result-link[href="{target}"]')
+    seen.page.wait_for_url(shipped_site.base_url + f"papers/{pid}/")
+    assert seen.page.locator("main h1").is_visible()
+    assert not seen.problems, seen.problems
+
+
+def test_a_topic_filter_narrows_the_results(shipped_site: Site,
+                                            visit: Callable[..., Visit]) -> None:
+    seen = visit(shipped_site.base_url + "search/?q=language")
+    results(seen)
+    total = result_count(seen)
+    topic = seen.page.locator(".pagefind-ui__filter-block", has_text="topic")
+    topic.locator("summary").click()
+    topic.locator("input[type=checkbox]").first.check()
+    narrowed = result_count(seen, seen.page.locator(".pagefind-ui__message").text_content())
+    assert 0 < narrowed < total
+    assert not seen.problems, seen.problems
+
+
+def test_the_header_box_carries_its_words_to_the_search_page(
+        shipped_site: Site, visit: Callable[..., Visit]) -> None:
+    word, pid = known_word(shipped_site)
+    seen = visit(shipped_site.base_url)
+    seen.page.fill("#site-search", word)
+    seen.page.press("#site-search", "Enter")
+    seen.page.wait_for_url(re.compile(re.escape(shipped_site.base_url + "search/") + r"\?q="))
+    assert f"{shipped_site.prefix}papers/{pid}/" in results(seen)
+    assert seen.page.input_value(".pagefind-ui__search-input") == word
+    assert not seen.problems, seen.problems
+
+
+def test_sorting_by_upvotes_puts_the_most_upvoted_first(
+        shipped_site: Site, visit: Callable[..., Visit]) -> None:
+    seen = visit(shipped_site.base_url + "search/?q=language")
+    results(seen)
+    seen.page.select_option("#search-sort", "upvotes")
+    seen.page.wait_for_timeout(300)
+    links = results(seen)
+    votes = [int(re.search(r'data-pagefind-sort="upvotes:(\d+)"',
+                           shipped_site.file(shipped_site.location_of(link)).read_text())[1])
+             for link in links]
+    assert votes == sorted(votes, reverse=True), votes
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("light", 1100), ("dark", 390)])
+def test_the_search_page_with_results_is_accessible_and_fits_a_phone(
+        shipped_site: Site, visit: Callable[..., Visit], scheme: str, width: int) -> None:
+    seen = visit(shipped_site.base_url + "search/?q=language", scheme=scheme, width=width)
+    results(seen)
+    assert not axe_problems(seen.page)
+    assert seen.page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not seen.problems, seen.problems
+
+
+def test_the_search_page_without_javascript_points_to_the_archive(
+        shipped_site: Site, browser: object) -> None:
+    context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.goto(shipped_site.base_url + "search/?q=language")
+        needs = page.locator("#search-needs-js")
+        assert needs.is_visible() and "Search needs JavaScript" in needs.inner_text()
+        needs.get_by_role("link", name="archive").click()
+        page.wait_for_url(shipped_site.base_url + "archive/")
+    finally:
+        context.close()
+
+
+# -- the dev server -----------------------------------------------------------------
+def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object) -> None:
+    """A note saved while serving: the reload comes first, then the new index."""
+    root, pick, _ = archive(tmp_path)
+    served = Served(root)
+    try:
+        assert served.wait_for(lambda: served.get("/pagefind/pagefind-entry.json")[0] == 200,
+                               120), served.err
+        stream = EventStream(served.port)
+        note = root / "content" / "notes" / f"{pick}.md"
+        note.write_text(note.read_text().replace("zyzzogeton", "xylophonist"), encoding="utf-8")
+        assert served.wait_for(lambda: any(e == "reload" for e, _ in stream.events), 30)
+        context = browser.new_context()  # type: ignore[attr-defined]
+        try:
+            page = context.new_page()
+            url = f"http://127.0.0.1:{served.port}/search/?q=xylophonist"
+
+            def found() -> bool:
+                page.goto(url)
+                try:
+                    page.wait_for_selector(".pagefind-ui__result-link", timeout=3_000)
+                except Exception:
+                    return False
+                return page.locator(".pagefind-ui__result-link").first.get_attribute(
+                    "href") == f"/papers/{pick}/"
+
+            assert served.wait_for(found, 120), (served.out, served.err)
+        finally:
+            context.close()
+    finally:
+        assert served.stop() in (0, 130, -2)
