@@ -248,7 +248,7 @@ def known_word(site: Site) -> tuple[str, str]:
 
 def results(seen: Visit) -> list[str]:
     page = seen.page
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=20_000)
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=60_000)
     return [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
 
 
