@@ -462,9 +462,10 @@ class Planner:
         places = self.places()
         for pid, paper in archive.papers.items():
             neighbours = (n for p in places.get(pid, ()) for n in (p.prev, p.next) if n)
+            related = archive.related.get(pid, ())  # their titles and days show on it
             yield Page(urls.paper(pid), "paper.html", partial(self._paper_context, pid),
                        "paper", archive.is_visible(pid), paper.last_seen,
-                       tuple(dict.fromkeys((pid, *neighbours))))
+                       tuple(dict.fromkeys((pid, *neighbours, *related))))
 
     def places(self) -> dict[str, list[Place]]:
         """Each visible paper's places on the days that list it: one pass over the days
@@ -491,6 +492,11 @@ class Planner:
             for p in self.places().get(pid, ())
         )
 
+    def _related(self, pid: str) -> tuple[tuple[str, str, date], ...]:
+        """(title, URL, first day) of the paper's related papers, best first."""
+        cards = (self.card(other) for other in self.archive.related.get(pid, ()))
+        return tuple((card.title, card.href, card.first_day) for card in cards)
+
     def _neighbour(self, pid: str | None) -> tuple[str, str] | None:
         return (plain_tex(self.archive.papers[pid].title), urls.paper(pid)) if pid else None
 
@@ -509,6 +515,7 @@ class Planner:
             links=tuple(link for link in paper.links if _is_web_url(link)),
             external=_external(paper, archive.arxiv(pid)),
             placings=self._placings(pid) if visible else (),
+            related=self._related(pid) if visible else (),
             note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
             tags=shown.tags if shown else (),
