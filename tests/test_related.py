@@ -223,3 +223,12 @@ def test_at_most_five_even_when_many_are_alike() -> None:
 ])
 def test_words_lose_their_plural_and_stop_words_go(word: str, stem: str | None) -> None:
     assert related.stem(word) == stem
+
+
+def test_the_ranking_is_the_same_on_one_core_and_on_many() -> None:
+    """Above PARALLEL_MIN papers the work is split over forked workers: the same result."""
+    rng = random.Random(3)
+    words = [f"w{n}" for n in range(3000)]
+    docs = [(f"p{n:05}", " ".join(rng.sample(words, 6)), " ".join(rng.choices(words, k=60)))
+            for n in range(related.PARALLEL_MIN + 100)]
+    assert related.rank(docs) == related.rank(docs, parallel_ok=False)

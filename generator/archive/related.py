@@ -21,6 +21,7 @@ import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import compress
 from operator import itemgetter, mul
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ TERMS = 16  # the words a paper is compared by
 POSTINGS = 32  # the papers kept per word (those it weighs most in)
 COMMON = 0.5  # a word in more than this share of the papers tells nothing
 PARALLEL_MIN = 4000  # papers; fewer rank faster than a worker pool starts
+CHUNK = 2000  # papers a worker counts at a time
 FILE = "related.pickle"
 
 _STOP_WORDS = """
@@ -50,7 +52,7 @@ STOP = frozenset(_STOP_WORDS.split())  # a small English stop list, and words ev
 _WORD = re.compile(r"[a-z0-9]+")
 
 Doc = tuple[str, str, str]  # (id, title, abstract)
-Vector = tuple[tuple[str, float], ...]  # (word, weight), heaviest first
+Vector = tuple[tuple[str, ...], tuple[float, ...]]  # words and weights, heaviest first
 
 
 def _code_digest() -> str:
@@ -93,48 +95,85 @@ def counts(title: str, abstract: str, stems: dict[str, str | None]) -> Counter[s
 _TF = [0.0] + [1 + math.log(n) for n in range(1, 4096)]  # sublinear tf, looked up in C
 
 
-def vectors(docs: Sequence[Doc]) -> list[Vector]:
+Counts = tuple[tuple[str, ...], tuple[int, ...]]  # a paper's words and their counts
+
+
+def vectors(docs: Sequence[Doc], parallel_ok: bool = True) -> list[Vector]:
     """Each paper's TF-IDF vector, l2-normalised over all its words, then cut to its
-    `TERMS` heaviest words that some other paper has and most papers do not."""
-    stems = _Stems()
-    tfs = [counts(title, abstract, stems) for _, title, abstract in docs]
+    `TERMS` heaviest words that some other paper has and most papers do not. Counting
+    and weighing run on every core when there are many papers; counts are kept as
+    tuples meanwhile (a `Counter` per paper would take a gigabyte at 100,000)."""
+    parts = parallel.chunks(range(len(docs)), CHUNK)
+    on_cores = parallel_ok and len(docs) >= PARALLEL_MIN
+    tfs: list[Counts] = _gather(_count_part, parts, docs, on_cores, len(docs))
     df: Counter[str] = Counter()
-    for tf in tfs:
-        df.update(tf.keys())
+    for terms, _ in tfs:
+        df.update(terms)
     total = len(docs)
     idf = {term: math.log((1 + total) / (1 + n)) + 1 for term, n in df.items()}
     usable = {term for term, n in df.items() if 1 < n <= COMMON * total}
-    return [_vector(tf, idf, usable) for tf in tfs]
+    return _gather(_vector_part, parts, (tfs, idf, usable), on_cores, len(docs))
 
 
-def _weights(tf: Counter[str], terms: Iterable[str], idf: dict[str, float]) -> list[float]:
-    """(1 + log tf) * idf of these terms, each map in C."""
-    return list(map(mul, map(_TF.__getitem__, map(tf.__getitem__, terms)),
-                    map(idf.__getitem__, terms)))
+def _gather(function: Any, parts: Sequence[range], shared: Any, on_cores: bool,
+            size: int) -> list:
+    """`function(shared, part)` for every part (a range of paper indices), in index order."""
+    out: list = [None] * size
+
+    def keep(found: tuple[int, list]) -> None:
+        start, values = found
+        out[start:start + len(values)] = values
+
+    parallel.run(function, parts, keep, shared=shared, parallel=on_cores)
+    return out
 
 
-def _vector(tf: Counter[str], idf: dict[str, float], usable: set[str]) -> Vector:
-    if tf and max(tf.values()) >= len(_TF):  # a word thousands of times: capped
-        tf = Counter({term: min(n, len(_TF) - 1) for term, n in tf.items()})
-    norm = math.hypot(*_weights(tf, tf, idf)) or 1.0
-    kept = list(filter(usable.__contains__, tf))
-    weights = _weights(tf, kept, idf)
+def _count_part(docs: Sequence[Doc], part: range) -> tuple[int, list[Counts]]:
+    stems = _Stems()
+    found = []
+    for index in part:
+        tf = counts(docs[index][1], docs[index][2], stems)
+        found.append((tuple(tf), tuple(tf.values())))
+    return part.start, found
+
+
+def _vector_part(shared: tuple[Sequence[Counts], dict[str, float], set[str]],
+                 part: range) -> tuple[int, list[Vector]]:
+    tfs, idf, usable = shared
+    return part.start, [_vector(*tfs[index], idf, usable) for index in part]
+
+
+def _vector(terms: tuple[str, ...], ns: tuple[int, ...], idf: dict[str, float],
+            usable: set[str]) -> Vector:
+    """One paper's vector from its word counts, each step a map in C."""
+    if ns and max(ns) >= len(_TF):  # a word thousands of times: capped
+        ns = tuple(min(n, len(_TF) - 1) for n in ns)
+    weights = list(map(mul, map(_TF.__getitem__, ns), map(idf.__getitem__, terms)))
+    norm = math.hypot(*weights) or 1.0
+    kept = compress(range(len(terms)), map(usable.__contains__, terms))
     # stable: equal weights keep the text's order, so the cut is the same every time
-    order = sorted(range(len(kept)), key=weights.__getitem__, reverse=True)[:TERMS]
-    return tuple((kept[i], weights[i] / norm) for i in order)
+    order = sorted(kept, key=weights.__getitem__, reverse=True)[:TERMS]
+    return tuple(terms[i] for i in order), tuple(weights[i] / norm for i in order)
 
 
-def postings(vecs: Sequence[Vector]) -> dict[str, tuple[tuple[int, float], ...]]:
-    """Each word's papers (by index) with its weight in them, the heaviest `POSTINGS`."""
-    lists: dict[str, list[tuple[int, float]]] = {}
-    for index, vec in enumerate(vecs):
-        for term, weight in vec:
-            lists.setdefault(term, []).append((index, weight))
-    return {term: tuple(sorted(found, key=lambda dw: (-dw[1], dw[0]))[:POSTINGS])
-            for term, found in lists.items()}
+Postings = dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
 
 
-Index = tuple[Sequence[Vector], dict[str, tuple[tuple[int, float], ...]]]
+def postings(vecs: Sequence[Vector]) -> Postings:
+    """Each word's papers (by index) and its weight in them: the `POSTINGS` heaviest."""
+    lists: dict[str, list[tuple[float, int]]] = {}
+    for index, (terms, weights) in enumerate(vecs):
+        for term, weight in zip(terms, weights, strict=True):
+            lists.setdefault(term, []).append((-weight, index))
+    out: Postings = {}
+    for term, found in lists.items():
+        found.sort()
+        top = found[:POSTINGS]
+        out[term] = tuple(d for _, d in top), tuple(-w for w, _ in top)
+    return out
+
+
+Index = tuple[Sequence[Vector], Postings]
 
 
 def nearest(index: Index, doc: int, k: int = SHOWN) -> tuple[int, ...]:
@@ -143,8 +182,10 @@ def nearest(index: Index, doc: int, k: int = SHOWN) -> tuple[int, ...]:
     vecs, lists = index
     scores: dict[int, float] = {}
     get = scores.get
-    for term, weight in vecs[doc]:
-        for other, w in lists[term]:
+    terms, weights = vecs[doc]
+    for term, weight in zip(terms, weights, strict=True):
+        others, their = lists[term]
+        for other, w in zip(others, their, strict=True):
             scores[other] = get(other, 0.0) + weight * w
     scores.pop(doc, None)
     if len(scores) <= k:
@@ -165,10 +206,10 @@ def _chunk(index: Index, docs: Sequence[int]) -> list[tuple[int, tuple[int, ...]
 def rank(docs: Iterable[Doc], parallel_ok: bool = True) -> dict[str, tuple[str, ...]]:
     """Every paper's `SHOWN` most similar others, by id; on every core when there are many."""
     ordered = sorted(docs)
-    vecs = vectors(ordered)
+    vecs = vectors(ordered, parallel_ok)
     index: Index = (vecs, postings(vecs))
     found: dict[int, tuple[int, ...]] = {}
-    parts = parallel.chunks(range(len(ordered)), 500)
+    parts = parallel.chunks(range(len(ordered)), CHUNK // 4)
     parallel.run(_chunk, parts, found.update, shared=index,
                  parallel=parallel_ok and len(ordered) >= PARALLEL_MIN)
     ids = [pid for pid, _, _ in ordered]
@@ -176,9 +217,10 @@ def rank(docs: Iterable[Doc], parallel_ok: bool = True) -> dict[str, tuple[str, 
 
 
 def corpus(archive: Archive) -> list[Doc]:
-    """The visible papers as the ranking reads them."""
-    return [(pid, paper.title, paper.abstract) for pid, paper in archive.papers.items()
-            if archive.is_visible(pid)]
+    """The visible papers as the ranking reads them, in id order (sorting them again, for
+    the digest and the ranking, then costs one pass)."""
+    return sorted((pid, paper.title, paper.abstract) for pid, paper in archive.papers.items()
+                  if archive.is_visible(pid))
 
 
 def digest(docs: Sequence[Doc]) -> str:
