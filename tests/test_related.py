@@ -12,6 +12,7 @@ import yaml
 from archive_helpers import SHIPPED, cli
 from bs4 import BeautifulSoup
 from site_helpers import paper_id, tree_bytes
+from test_serve import Served
 
 from generator.archive import related
 from generator.core.paths import ContentPaths
@@ -159,6 +160,23 @@ def test_the_dev_servers_builder_keeps_the_ranking_across_a_note_edit(tmp_path: 
     (root / "content" / "notes" / f"{ORIGINAL}.md").write_text("Worth a read.\n", "utf-8")
     assert builder.run().related == "cached"
     assert not (root / ".paperpress-cache" / related.FILE).exists()
+
+
+
+def test_serve_shows_a_retitled_paper_on_the_page_that_lists_it(tmp_path: Path) -> None:
+    root = write_archive(tmp_path)
+    server = Served(root)
+    try:
+        near = paper_id(NEAR_TITLE)
+        soup = BeautifulSoup(server.get(f"/papers/{ORIGINAL}/")[1], "html.parser")
+        assert soup.select_one(".related li a").get_text() == NEAR_TITLE
+        path = root / "content" / "papers" / f"{near}.yaml"
+        path.write_text(path.read_text("utf-8").replace("flash, revisited:", "flash, seen again:"),
+                        "utf-8")
+        server.wait_page(f"/papers/{ORIGINAL}/",
+                         lambda body: "LLM in a flash, seen again" in body)
+    finally:
+        server.stop()
 
 
 # -- the ranking on small corpora ------------------------------------------------------------
