@@ -493,9 +493,11 @@ class Planner:
         )
 
     def _related(self, pid: str) -> tuple[tuple[str, str, date], ...]:
-        """(title, URL, first day) of the paper's related papers, best first."""
-        cards = (self.card(other) for other in self.archive.related.get(pid, ()))
-        return tuple((card.title, card.href, card.first_day) for card in cards)
+        """(title, URL, first day) of the paper's related papers, best first; from the
+        papers, not their cards: a render worker would make most cards of the archive."""
+        archive = self.archive
+        return tuple((plain_tex(archive.papers[other].title), self.href(urls.paper(other)),
+                      archive.first_day(other)) for other in archive.related.get(pid, ()))
 
     def _neighbour(self, pid: str | None) -> tuple[str, str] | None:
         return (plain_tex(self.archive.papers[pid].title), urls.paper(pid)) if pid else None
