@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from archive_helpers import REAL, import_days, new_archive
+from bs4 import BeautifulSoup
 from site_helpers import (
     ATTR_TITLE,
     OVERRIDE_TITLE,
+    RAW_TITLE,
     REAGENTS_TITLE,
     SCRIPT_TITLE,
     TEMPLATE_TITLE,
@@ -29,6 +31,9 @@ from generator.site.build import Builder
 BASE = "https://example.org/repo/"
 JSON_DAY = Path(__file__).resolve().parent / "fixtures" / "api" / "2026-01-09.json"
 FLASH_ID = "llm-in-a-flash-efficient-large-language-model-inference-with-limited-memory"
+# New notes go on a paper few others are related to: SCRIPT_TITLE is related to every
+# other paper of this tiny archive, so a note there looks at every paper page.
+NOTED_TITLE = RAW_TITLE
 
 
 def note(root: Path, title: str) -> Path:
@@ -45,7 +50,7 @@ def edit_note_body(root: Path) -> None:
 
 
 def new_note(root: Path) -> None:
-    note(root, SCRIPT_TITLE).write_text("---\ntags: [fresh]\n---\nA brand new note.\n",
+    note(root, NOTED_TITLE).write_text("---\ntags: [fresh]\n---\nA brand new note.\n",
                                         encoding="utf-8")
 
 
@@ -54,7 +59,7 @@ def delete_pick_note(root: Path) -> None:
 
 
 def delete_plain_note(root: Path) -> None:
-    note(root, SCRIPT_TITLE).unlink()  # made by `new_note` before the first build: the
+    note(root, NOTED_TITLE).unlink()  # made by `new_note` before the first build: the
     # notes feed loses an item, which only the last build's plan named
 
 
@@ -70,6 +75,24 @@ def retitle_neighbour(root: Path) -> None:
     path = paper_file(root, TEMPLATE_TITLE)
     path.write_text(path.read_text(encoding="utf-8").replace("{{ 7*7 }}", "{{ 7 * 7 }}", 1),
                     encoding="utf-8")
+
+
+def retitle_related(root: Path) -> None:
+    """A new title for a paper that another paper's page lists among its related papers
+    (and not beside it on a day): that page shows the new title too."""
+    path = paper_file(root, REAGENTS_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Chemical reagents in the lab", "title: Chemical reagents in the wet lab", 1),
+        encoding="utf-8")
+
+
+def reword_abstract(root: Path) -> None:
+    """An abstract that no longer shares "reasoning" with TEMPLATE_TITLE's: that page's
+    related papers change though it no longer shows anything of the changed paper."""
+    path = paper_file(root, REAGENTS_TITLE)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Reagents and reactants: wet-lab chemistry, no reasonings.",
+        "Reagents and reactants: wet-lab chemistry.", 1), encoding="utf-8")
 
 
 def toggle_pick(root: Path) -> None:
@@ -93,7 +116,7 @@ def exclude_a_keyword(root: Path) -> None:
 
 def new_dated_note(root: Path) -> None:
     """A note written today on an old paper: it joins the notes feed at the top."""
-    note(root, SCRIPT_TITLE).write_text("---\npublished: 2026-03-01\n---\nStill relevant.\n",
+    note(root, NOTED_TITLE).write_text("---\npublished: 2026-03-01\n---\nStill relevant.\n",
                                         encoding="utf-8")
 
 
@@ -124,7 +147,7 @@ def add_a_later_day(root: Path) -> None:
 
 
 FAST = [edit_note_body, new_note, retitle_paper, new_dated_note, retitle_neighbour,
-        note_gives_arxiv, retitle_pick]
+        note_gives_arxiv, retitle_pick, retitle_related, reword_abstract]
 SHAPE = [toggle_pick, change_note_topics, delete_pick_note, delete_plain_note, date_a_note,
          exclude_a_keyword, add_a_later_day]
 
@@ -259,7 +282,7 @@ def test_notes_and_picks_outputs_follow_the_notes(hostile_root: Path, tmp_path: 
     for name in changed:
         assert after[name] != before[name], name
     pid = paper_id({toggle_pick: OVERRIDE_TITLE, edit_note_body: ATTR_TITLE,
-                    new_dated_note: SCRIPT_TITLE}[change])
+                    new_dated_note: NOTED_TITLE}[change])
     for name in changed:
         assert pid in after[name].decode("utf-8"), name
     shutil.rmtree(hostile_root / ".paperpress-cache")
@@ -362,3 +385,21 @@ def test_digests_follow_their_papers_and_new_days(hostile_root: Path, tmp_path: 
     shutil.rmtree(hostile_root / ".paperpress-cache")
     build(hostile_root, tmp_path / "cold")
     assert after == tree_bytes(tmp_path / "cold")
+
+
+def test_a_retitled_related_paper_is_renamed_on_the_pages_that_list_it(
+        hostile_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    time.sleep(0.1)
+    build(hostile_root, out)
+    page = out / "papers" / paper_id(TEMPLATE_TITLE) / "index.html"
+
+    def related_titles() -> list[str]:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        return [a.get_text() for a in soup.select(".related li a")]
+
+    assert REAGENTS_TITLE in related_titles()
+    retitle_related(hostile_root)
+    build(hostile_root, out)
+    assert "Chemical reagents in the wet lab" in related_titles()
+    assert REAGENTS_TITLE not in related_titles()

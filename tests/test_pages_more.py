@@ -209,13 +209,14 @@ def test_paper_page_puts_the_note_before_the_abstract_and_badges_a_pick(
         hostile_site: Site) -> None:
     page = hostile_site.soup(f"papers/{paper_id(ATTR_TITLE)}/")
     order = [h.get("id") for h in page.select("article.paper h1, article.paper h2")]
-    assert order == [None, "links", "note", "abstract", "days"]  # links: an arXiv search at least
+    # links: an arXiv search at least
+    assert order == [None, "links", "note", "abstract", "days", "related"]
     flags = page.select_one("article.paper h1 + .flags")
     assert text(flags.select_one(".badge")) == "Pick"
     assert page.select_one("article.paper h1").find_next("dl").get("class") == ["facts"]
     plain = hostile_site.soup(f"papers/{paper_id(SCRIPT_TITLE)}/")
     order = [h.get("id") for h in plain.select("article.paper h2")]
-    assert order == ["links", "abstract", "days"]
+    assert order == ["links", "abstract", "days", "related"]
     assert not plain.select(".flags")
 
 

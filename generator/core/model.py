@@ -197,6 +197,8 @@ class Archive:
     recent: tuple[str, ...] = ()  # visible papers, newest first appearance first
     picks: tuple[str, ...] = ()
     noted: tuple[str, ...] = ()  # visible papers with a note to read, newest note first
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # visible papers' most
+    # similar visible papers, best first (archive/related.py)
 
     def is_visible(self, paper_id: str) -> bool:
         note = self.notes.get(paper_id)

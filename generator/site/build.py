@@ -26,6 +26,7 @@ from .. import __version__
 from ..archive import listings
 from ..archive.cache import ParseCache
 from ..archive.content import load
+from ..archive.related import RelatedCache
 from ..core import parallel
 from ..core.baseurl import is_base_url
 from ..core.lock import archive_lock, output_lock
@@ -54,6 +55,7 @@ class Result:
     removed: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     considered: int = 0  # pages whose context was built and fingerprinted
+    related: str = ""  # "computed" or "cached": the related papers this build
 
     @property
     def seconds(self) -> float:
@@ -64,7 +66,8 @@ class Result:
                 f"{self.written} written, {self.removed} removed in {self.seconds:.2f}s")
 
     def timings(self) -> str:
-        return "  ".join(f"{name} {secs:.3f}s" for name, secs in self.phases.items())
+        text = "  ".join(f"{name} {secs:.3f}s" for name, secs in self.phases.items())
+        return f"{text}  (related papers {self.related})" if self.related else text
 
 
 @dataclass
@@ -131,6 +134,7 @@ class Builder:
         self.record: BuildRecord | None = None
         self.pending: set[str] = set()  # content files parsed afresh since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
+        self.related = RelatedCache(paths.cache_dir if persist else None)
 
     @property
     def cache(self) -> ParseCache:
@@ -159,6 +163,7 @@ class Builder:
             if changed:
                 write_atomic(self.record_file, record.dump())
             self.cache.save()
+            self.related.save()
 
     def run(self) -> Result:
         """One build. The cyclic garbage collector is paused meanwhile: a build makes
@@ -186,6 +191,9 @@ class Builder:
         lap("load")
         archive = listings.index(archive, self.cache.derived.setdefault("topics", {}))
         lap("index")
+        archive.related = self.related.related(archive)
+        result.related = "computed" if self.related.computed else "cached"
+        lap("related")
         work = self._plan(archive, inputs)
         lap("plan")
         staging = self.folder.staging()
@@ -250,7 +258,7 @@ class Builder:
         found, signatures = candidates(pages, archive, old, planned, templates, changed,
                                        damaged)
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
-                    damaged, found, signatures, inputs)
+                    damaged, found, signatures, inputs, archive.related)
 
     def searchable(self, work: Work) -> bool:
         """Whether this build has a search index: search is on and a paper is listed
@@ -300,7 +308,8 @@ class Builder:
                              planned=work.planned, signatures=work.signatures,
                              assets=_stage_assets(work.assets, staging), inputs=work.inputs,
                              search=old.search if keep else {},
-                             search_key=old.search_key if keep else b"")
+                             search_key=old.search_key if keep else b"",
+                             related=work.related)
         digests = {index: digest for index, _, digest in outcomes if digest is not None}
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}
         staged.update(dict.fromkeys(record.assets, b""))
@@ -326,6 +335,7 @@ class Work:
     candidates: list[int]
     signatures: dict[str, tuple]
     inputs: dict
+    related: dict[str, tuple[str, ...]]
 
 
 def _template_digests(pages: list[Page], closure: Callable[[str], str],

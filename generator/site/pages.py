@@ -481,9 +481,10 @@ class Planner:
         places = self.places()
         for pid, paper in archive.papers.items():
             neighbours = (n for p in places.get(pid, ()) for n in (p.prev, p.next) if n)
+            related = archive.related.get(pid, ())  # their titles and days show on it
             yield Page(urls.paper(pid), "paper.html", partial(self._paper_context, pid),
                        "paper", archive.is_visible(pid), paper.last_seen,
-                       tuple(dict.fromkeys((pid, *neighbours))))
+                       tuple(dict.fromkeys((pid, *neighbours, *related))))
 
     def places(self) -> dict[str, list[Place]]:
         """Each visible paper's places on the days that list it: one pass over the days
@@ -510,6 +511,13 @@ class Planner:
             for p in self.places().get(pid, ())
         )
 
+    def _related(self, pid: str) -> tuple[tuple[str, str, date], ...]:
+        """(title, URL, first day) of the paper's related papers, best first; from the
+        papers, not their cards: a render worker would make most cards of the archive."""
+        archive = self.archive
+        return tuple((plain_tex(archive.papers[other].title), self.href(urls.paper(other)),
+                      archive.first_day(other)) for other in archive.related.get(pid, ()))
+
     def _neighbour(self, pid: str | None) -> tuple[str, str] | None:
         return (plain_tex(self.archive.papers[pid].title), urls.paper(pid)) if pid else None
 
@@ -530,6 +538,7 @@ class Planner:
             links=tuple(link for link in paper.links if elsewhere.is_web_url(link)),
             external=elsewhere.external(paper, archive.arxiv(pid)),
             placings=placings,
+            related=self._related(pid) if visible else (),
             note_html=_nest_headings(notes.render(shown.body)) if shown and shown.body.strip()
             else "",
             tags=shown.tags if shown else (),

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..archive.cache import Key
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper
+from . import urls
 from .pages import Card, Page
 
 RECORD_VERSION = 5
@@ -41,6 +42,7 @@ class BuildRecord:
     inputs: dict[str, Key] = field(default_factory=dict)  # content file -> its identity
     search: dict[str, tuple[int, int]] = field(default_factory=dict)  # index file -> stamp
     search_key: bytes = b""  # digest of the paper pages the index was made from
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # as its pages show
 
     @property
     def files(self) -> set[str]:
@@ -127,7 +129,8 @@ def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: s
 
     When only paper and note files changed, and no changed paper moved between
     listings (same signature), the dependency record answers: the pages that show
-    a changed paper, and those whose file is damaged. Otherwise every page is
+    a changed paper, the paper pages whose related papers changed, and those whose
+    file is damaged. Otherwise every page is
     looked at, and fingerprints find the ones that changed.
     """
     recorded = old.signatures
@@ -140,11 +143,22 @@ def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: s
         same_shape = all(_same_shape(recorded.get(pid), signatures.get(pid)) for pid in changed)
         if same_shape and planned == old.planned:
             found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
+            found.update(related_moved(pages, archive, old))
             if damaged:
                 found.update(i for i, page in enumerate(pages) if page.output in damaged)
             return sorted(found), signatures
     signatures = {pid: signature(archive, pid) for pid in archive.papers}
     return list(range(len(pages))), signatures
+
+
+def related_moved(pages: list[Page], archive: Archive, old: BuildRecord) -> set[int]:
+    """The paper pages whose related papers are others than the recorded build's: one
+    changed abstract can change the related papers of pages that never showed it."""
+    if old.related == archive.related:
+        return set()
+    moved = {urls.paper(pid) for pid in old.related.keys() | archive.related.keys()
+             if old.related.get(pid) != archive.related.get(pid)}
+    return {i for i, page in enumerate(pages) if page.kind == "paper" and page.location in moved}
 
 
 def _ref(digest: bytes) -> bytes:
