@@ -158,6 +158,22 @@ def build(root: Path, out: Path) -> tuple[int, int, int]:
     return result.pages + result.feeds + result.exports, result.considered, result.rendered
 
 
+def warm_then_cold(root: Path, tmp_path: Path,
+                   change: Callable[[Path], None]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The site before and after `change`, built incrementally; the after equals a cold build."""
+    out = tmp_path / "site"
+    time.sleep(0.1)
+    build(root, out)
+    before = tree_bytes(out)
+    change(root)
+    build(root, out)
+    after = tree_bytes(out)
+    shutil.rmtree(root / ".paperpress-cache")
+    build(root, tmp_path / "cold")
+    assert after == tree_bytes(tmp_path / "cold")
+    return before, after
+
+
 @pytest.mark.parametrize("change", FAST + SHAPE, ids=lambda c: c.__name__)
 def test_rebuild_after_a_change_equals_a_cold_build(hostile_root: Path, tmp_path: Path,
                                                     change: Callable[[Path], None]) -> None:
@@ -272,22 +288,13 @@ def test_notes_and_picks_outputs_follow_the_notes(hostile_root: Path, tmp_path: 
                                                   change: Callable[[Path], None],
                                                   changed: list[str]) -> None:
     """Editing a note re-renders the notes feed; picking a paper, the picks page and feeds."""
-    out = tmp_path / "site"
-    time.sleep(0.1)
-    build(hostile_root, out)
-    before = tree_bytes(out)
-    change(hostile_root)
-    build(hostile_root, out)
-    after = tree_bytes(out)
+    before, after = warm_then_cold(hostile_root, tmp_path, change)
     for name in changed:
         assert after[name] != before[name], name
     pid = paper_id({toggle_pick: OVERRIDE_TITLE, edit_note_body: ATTR_TITLE,
                     new_dated_note: NOTED_TITLE}[change])
     for name in changed:
         assert pid in after[name].decode("utf-8"), name
-    shutil.rmtree(hostile_root / ".paperpress-cache")
-    build(hostile_root, tmp_path / "cold")
-    assert after == tree_bytes(tmp_path / "cold")
 
 
 def test_learning_arxiv_ids_from_the_sources_json_equals_a_cold_build(tmp_path: Path) -> None:
@@ -372,19 +379,10 @@ def test_digests_follow_their_papers_and_new_days(hostile_root: Path, tmp_path: 
                                                   changed: list[str], shown: str) -> None:
     """A retitled paper is renamed in the digests that list it and in their feeds; a later
     day closes a period, which then joins the digest feeds."""
-    out = tmp_path / "site"
-    time.sleep(0.1)
-    build(hostile_root, out)
-    before = tree_bytes(out)
-    change(hostile_root)
-    build(hostile_root, out)
-    after = tree_bytes(out)
+    before, after = warm_then_cold(hostile_root, tmp_path, change)
     for name in changed:
         assert after[name] != before[name], name
         assert shown in after[name].decode("utf-8"), name
-    shutil.rmtree(hostile_root / ".paperpress-cache")
-    build(hostile_root, tmp_path / "cold")
-    assert after == tree_bytes(tmp_path / "cold")
 
 
 def test_a_retitled_related_paper_is_renamed_on_the_pages_that_list_it(
