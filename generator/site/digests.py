@@ -24,7 +24,7 @@ from ..core.text import plain_tex
 from . import urls
 from .digest_feeds import DigestItem, DigestLine, midnight
 from .feeds import xml_text
-from .pages import FEED_TITLE_SEPARATOR, Listed, Page, Pager, Planner, _page_context, text
+from .pieces import FEED_TITLE_SEPARATOR, Listed, Page, Pager, Shared, page_context, text
 
 KINDS = ("week", "month")
 INDEX = {"week": urls.weeks(), "month": urls.months()}
@@ -75,9 +75,9 @@ def _span(start: date, end: date) -> str:
 
 
 class Digests:
-    """The digest pages, their feeds and the calendar, planned from one `Planner`."""
+    """The digest pages, their feeds and the calendar, planned from one `Shared`."""
 
-    def __init__(self, planner: Planner) -> None:
+    def __init__(self, planner: Shared) -> None:
         self.planner = planner
         self.archive = planner.archive
 
@@ -145,7 +145,7 @@ class Digests:
                           urls.page(listing, number - 1) if number > 1 else None,
                           urls.page(listing, number + 1) if number < total else None)
             chunk = period.ranked[(number - 1) * size: number * size]
-            make = partial(_page_context, partial(self._period_context, kind, index), pager,
+            make = partial(page_context, partial(self._period_context, kind, index), pager,
                            partial(self._listed, (number - 1) * size), chunk)
             yield Page(urls.page(listing, number), "period.html", make, kind, True,
                        period.last_day, tuple(pid for pid, _ in chunk))
@@ -156,13 +156,13 @@ class Digests:
                                 for place, (pid, best) in enumerate(chunk, start=1))}
 
     def _feeds(self, kind: str) -> tuple:
-        return self.planner._feed_links(text(f"{kind}s")[0], INDEX[kind])
+        return self.planner.feed_links(text(f"{kind}s")[0], INDEX[kind])
 
     def _period_context(self, kind: str, index: int) -> dict:
         periods = self.periods[kind]
         period = periods[index]
         title, description = text(kind, name=period.name, span=_span(period.start, period.end))
-        context = self.planner._base(title, description, self._feeds(kind))
+        context = self.planner.base(title, description, self._feeds(kind))
         prev = periods[index - 1] if index > 0 else None
         after = periods[index + 1] if index + 1 < len(periods) else None
         context.update(  # the period's facts, not its whole ranking: every page's fingerprint
@@ -178,7 +178,7 @@ class Digests:
         return context
 
     def _index_context(self, kind: str) -> dict:
-        context = self.planner._base(*text(f"{kind}s"), self._feeds(kind))
+        context = self.planner.base(*text(f"{kind}s"), self._feeds(kind))
         context.update(kind=kind, periods=tuple(
             (p.name, p.location, p.start, p.end, len(p.ranked), p.closed)
             for p in reversed(self.periods[kind])))
@@ -239,7 +239,7 @@ class Digests:
         digests = {p.start for p in self.periods["month"]}
         months = [(month, _grid(month, counts, weeks))
                   for month, _ in groupby(sorted(counts, reverse=True), key=_first_of_month)]
-        context = self.planner._base(*text("archive"))
+        context = self.planner.base(*text("archive"))
         context.update(
             year=year,
             months=tuple((m, urls.month(m) if m in digests else "", rows) for m, rows in months),

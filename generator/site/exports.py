@@ -17,15 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..archive import notes
 from ..core.model import ARXIV_ID
 from ..core.text import plain_tex
-from . import pages, urls
-
-if TYPE_CHECKING:
-    from .pages import Page, Placing, Planner
+from . import urls
+from .pieces import Page, Placing, Shared
 
 SCHEMA_VERSION = 1  # of papers.json; docs/papers.schema.json describes it
 BIBTEX_MIME = "text/plain; charset=utf-8"  # shown by browsers, where text/x-bibtex downloads
@@ -74,22 +72,22 @@ class Sparkline:
 
 
 # -- the plan -----------------------------------------------------------------
-def export_pages(planner: Planner) -> Iterator[Page]:
+def export_pages(planner: Shared) -> Iterator[Page]:
     """cite.bib for every visible paper, day.bib for every day, and papers.json."""
     archive = planner.archive
     visible = sorted(pid for pid in archive.papers if archive.is_visible(pid))
     make = partial(_bib_context, planner, {})  # entries shared by cite.bib and day.bib
     for pid in visible:
-        yield pages.Page(urls.cite(pid), None, partial(make, (pid,)), "bibtex", deps=(pid,))
+        yield Page(urls.cite(pid), None, partial(make, (pid,)), "bibtex", deps=(pid,))
     for day in archive.days:
-        ids = tuple(e.paper_id for _, e in planner._visible(day.entries))
-        yield pages.Page(urls.day_bib(day.date), None, partial(make, ids), "bibtex",
+        ids = tuple(e.paper_id for _, e in planner.visible(day.entries))
+        yield Page(urls.day_bib(day.date), None, partial(make, ids), "bibtex",
                          lastmod=day.date, deps=ids)
-    yield pages.Page(urls.papers_json(), None, partial(_json_context, planner, visible),
+    yield Page(urls.papers_json(), None, partial(_json_context, planner, visible),
                      "json", deps=tuple(visible))
 
 
-def paper_extras(planner: Planner, pid: str, placings: Sequence[Placing]) -> dict:
+def paper_extras(planner: Shared, pid: str, placings: Sequence[Placing]) -> dict:
     """What a paper page adds for the exports: its sparkline and its citation's place."""
     visible = planner.archive.is_visible(pid)
     return {"sparkline": sparkline(placings) if visible else None,
@@ -97,7 +95,7 @@ def paper_extras(planner: Planner, pid: str, placings: Sequence[Placing]) -> dic
 
 
 # -- BibTeX -------------------------------------------------------------------
-def _bib_context(planner: Planner, made: dict[str, BibEntry], ids: Sequence[str]) -> dict:
+def _bib_context(planner: Shared, made: dict[str, BibEntry], ids: Sequence[str]) -> dict:
     entries = []
     for pid in ids:
         found = made.get(pid)
@@ -107,7 +105,7 @@ def _bib_context(planner: Planner, made: dict[str, BibEntry], ids: Sequence[str]
     return {"entries": tuple(entries)}
 
 
-def bib_entry(planner: Planner, pid: str) -> BibEntry:
+def bib_entry(planner: Shared, pid: str) -> BibEntry:
     archive = planner.archive
     paper = archive.papers[pid]
     year = (paper.published or archive.first_day(pid)).year
@@ -166,7 +164,7 @@ def bibtex_bytes(context: dict, site_urls: urls.Urls) -> bytes:
 
 
 # -- papers.json --------------------------------------------------------------
-def _json_context(planner: Planner, ids: Sequence[str]) -> dict:
+def _json_context(planner: Shared, ids: Sequence[str]) -> dict:
     """Every visible paper, sorted by id, already as JSON text, one paper a line: one
     string is a cheap fingerprint, where 100,000 records would be a million objects.
     `url` holds the location; the renderer puts the site's address before it. No
@@ -180,7 +178,7 @@ def _json_context(planner: Planner, ids: Sequence[str]) -> dict:
 _LINES: dict[str, tuple[tuple, str]] = {}
 
 
-def _line(planner: Planner, pid: str) -> str:
+def _line(planner: Shared, pid: str) -> str:
     archive = planner.archive
     days, voted = archive.days, planner.voted
     listed = tuple((days[p.day].date, p.rank, p.upvotes if days[p.day].date in voted else None)
@@ -195,7 +193,7 @@ def _line(planner: Planner, pid: str) -> str:
     return found[1]
 
 
-def _record(planner: Planner, pid: str, listed: Sequence[tuple]) -> dict[str, Any]:
+def _record(planner: Shared, pid: str, listed: Sequence[tuple]) -> dict[str, Any]:
     archive = planner.archive
     paper, note = archive.papers[pid], archive.notes.get(pid)
     return {

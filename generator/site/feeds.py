@@ -49,7 +49,7 @@ from . import urls as locations
 from .urls import Urls
 
 if TYPE_CHECKING:
-    from .pages import FeedItem
+    from .pieces import FeedItem
 
 GENERATOR = "paperpress"
 EPOCH = date(1970, 1, 1)

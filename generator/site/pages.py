@@ -11,204 +11,38 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, partial
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..archive import notes
 from ..core.ids import org_path_slug
-from ..core.model import Archive, Note, Paper, SiteConfig, Topic
+from ..core.model import Archive, Paper, SiteConfig, Topic
 from ..core.text import clip, plain_tex
 from . import exports, urls
 from . import links as elsewhere
+from .digests import Digests, opml_outlines
 from .feeds import xml_text
+from .pieces import (
+    FEED_TITLE_SEPARATOR,
+    LABELS,
+    NOTES_TEXT,
+    PICKS_TEXT,
+    Card,
+    FeedItem,
+    FeedLink,
+    FeedListing,
+    Listed,
+    Page,
+    Pager,
+    Place,
+    Placing,
+    page_context,
+    text,
+)
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
-FEED_TITLE_SEPARATOR = " — "  # a listing's feeds are called "Site — Listing"
-# What a listing says it holds, where its topic or organization gives no description:
-# its page and its feeds read these same words.
-LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-# Every title and description a reader is shown for a page or feed, in one table, so a
-# listing's page and its feeds always say the same. `{name}` is a topic's or an
-# organization's name, `{day}` a day as "May 20, 2026", `{iso}` as 2026-05-20.
-TEXT: dict[str, tuple[str, str]] = {
-    "day": ("Papers of {day}", "The research papers listed on {iso}, in the order listed."),
-    "archive": ("Archive", "Every day in the archive, by month, with its number of papers."),
-    "week": ("Papers of {name}", "The papers listed {span}: the curator's picks first, then "
-             "by the most upvotes on any day of the week; ties go to the paper listed first."),
-    "month": ("Papers of {name}", "The papers listed {span}: the curator's picks first, then "
-              "by the most upvotes on any day of the month; ties go to the paper listed first."),
-    "weeks": ("Weekly digests", "Each week's papers, the curator's picks and the most "
-              "upvoted first."),
-    "months": ("Monthly digests", "Each month's papers, the curator's picks and the most "
-               "upvoted first."),
-    "topics": ("Topics", "Papers by research topic."),
-    "topic": ("{name}", "Papers on {name}."),
-    "orgs": ("Organizations", "Papers by the organization that published them."),
-    "org": ("{name}", "Research papers from {name}."),
-    "picks": ("Curator's picks", "The papers the curator picked, newest first."),
-    "notes": ("Curator's notes", "The curator's notes on papers, newest note first."),
-    "404": ("Page not found", "No page at this address."),
-    "search": ("Search", "Search the papers by title, authors, abstract, note, topic and tag."),
-}
-PICKS_TEXT = TEXT["picks"]
-NOTES_TEXT = TEXT["notes"]
-
-
-def text(kind: str, **values: str) -> tuple[str, str]:
-    """A page kind's title and description from TEXT, filled in."""
-    title, description = TEXT[kind]
-    return title.format(**values), description.format(**values)
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """A paper as a listing shows it."""
-
-    id: str
-    title: str
-    location: str
-    org_name: str | None
-    org_location: str | None
-    authors: int | None
-    published: date | None
-    first_day: date
-    first_day_location: str | None  # None for a paper no day lists
-    topics: tuple[tuple[str, str], ...]  # (name, location)
-    excerpt: str  # the start of the curator's note
-    pick: bool
-    summary: str = ""  # the start of the abstract, as plain text
-    upvotes: int | None = None  # on the last day that listed it, where that day counted any
-    # the same places as URLs with the base path, ready for templates: a listing shows
-    # fifty cards, and a template call per link would cost more than the rest of the card
-    href: str = ""
-    org_href: str | None = None
-    first_day_href: str | None = None
-    topic_links: tuple[tuple[str, str], ...] = ()  # (name, URL)
-    names: str = ""  # the first authors' names and "et al.", when the source named them
-    arxiv_href: str | None = None  # the arXiv abstract page, from the effective arXiv id
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """A card in a day's listing: its place among the day's visible papers, and that day's
-    upvotes (None when the day counted none at all)."""
-
-    card: Card
-    rank: int
-    upvotes: int | None
-
-
-class Place(NamedTuple):
-    """Where a visible paper sits on one day: by day index and paper ids (see `Placing`)."""
-
-    day: int  # index in archive.days
-    rank: int
-    total: int  # the day's visible papers
-    upvotes: int
-    prev: str | None
-    next: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Placing:
-    """A paper's place on one day's listing, with its neighbours there as (title, URL)."""
-
-    day: date
-    location: str
-    rank: int
-    count: int  # the day's visible papers
-    upvotes: int | None
-    prev: tuple[str, str] | None
-    next: tuple[str, str] | None
-
-
-@dataclass(frozen=True, slots=True)
-class Pager:
-    """Where a page sits in its listing: enough for previous/next/first/last links."""
-
-    number: int
-    total: int
-    first: str  # location of page 1
-    prev: str | None
-    next: str | None
-
-    def location(self, number: int) -> str:
-        return urls.page(self.first, number)
-
-    @property
-    def last(self) -> str:
-        return urls.page(self.first, self.total)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedLink:
-    title: str
-    location: str
-    kind: str  # a key of urls.FEED_KINDS
-
-    @property
-    def mime(self) -> str:
-        return urls.feed_mime(self.kind)
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """A paper (or, in the notes feed, its note) as a feed lists it: everything its
-    item's bytes depend on."""
-
-    id: str
-    paper: Paper
-    note: Note | None
-    day: date  # the day it counts in: first listed, or (a note) published
-    when: datetime  # that day at 00:00 UTC plus (N - rank) seconds: rank 1 of N is newest
-    updated: datetime | None = None  # a note's last change, when it has one
-    topics: tuple[tuple[str, str], ...] = ()  # (slug, name): the item's categories
-    anchor: str = ""  # "note": the item is the paper's note, with an id of its own
-
-
-@dataclass(frozen=True, slots=True)
-class FeedListing:
-    """A listing that has feeds: where they live, the page they follow, what they hold."""
-
-    location: str
-    page: str
-    title: str
-    description: str
-    ids: Sequence[str]
-    group: str  # its outline in feeds.opml
-    notes: bool = False  # items are notes, dated and grouped by their `published` day
-
-
-@dataclass(frozen=True, eq=False)
-class Page:
-    """One output file: where, how (template or feed), from what, and which papers it shows.
-
-    The context is built on demand by `make`, so a rebuild builds contexts
-    only for the pages it must look at, and a parallel build builds them in
-    the worker that renders the page. `deps` are the ids of the papers whose
-    data the page shows: the dependency record maps each paper to its pages.
-    """
-
-    location: str
-    template: str | None  # None for feeds and verbatim files
-    make: Callable[[], dict[str, Any]] = dict
-    kind: str = "page"
-    in_sitemap: bool = False
-    lastmod: date | None = None
-    deps: tuple[str, ...] = ()
-
-    @property
-    def output(self) -> str:
-        return urls.output_file(self.location)
-
-
 class Planner:
     """Builds the plan; holds the per-build lookups that every page shares.
 
@@ -224,7 +58,7 @@ class Planner:
         self.topic_by_slug: dict[str, Topic] = {t.slug: t for t in archive.topics}
         self._cards: dict[str, Card] = {}
         self._feeds: dict[tuple[str, str], tuple[FeedLink, ...]] = {}
-        self.site_feeds = self._feed_links(archive.config.title, urls.home())
+        self.site_feeds = self.feed_links(archive.config.title, urls.home())
         # days whose listing counted upvotes: elsewhere a 0 means "not counted", not shown
         self.voted = {day.date for day in archive.days if any(e.upvotes for e in day.entries)}
         self._places: dict[str, list[Place]] | None = None
@@ -284,7 +118,7 @@ class Planner:
             if s in self.topic_by_slug
         )
 
-    def _feed_links(self, title: str, listing: str) -> tuple[FeedLink, ...]:
+    def feed_links(self, title: str, listing: str) -> tuple[FeedLink, ...]:
         found = self._feeds.get((title, listing))
         if found is None:
             found = self._feeds[(title, listing)] = tuple(
@@ -293,7 +127,7 @@ class Planner:
             )
         return found
 
-    def _base(self, title: str, description: str, feeds: tuple[FeedLink, ...] = ()) -> dict:
+    def base(self, title: str, description: str, feeds: tuple[FeedLink, ...] = ()) -> dict:
         """Context every HTML page has: its title, description, the site and its feeds.
 
         `site` is here (not only a template global) so that a change to
@@ -307,7 +141,7 @@ class Planner:
         """The search page: Pagefind's UI over the index, when the build makes one (search
         on, and a listed paper to find), else a line saying search is not available."""
         archive = self.archive
-        context = self._base(*text("search"))
+        context = self.base(*text("search"))
         context["indexed"] = self.search and any(map(archive.is_visible, archive.papers))
         return Page(urls.search(), "search.html", partial(dict, context), "search", True)
 
@@ -329,7 +163,7 @@ class Planner:
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
         size = archive.config.page_size
-        shown = self._visible(latest.entries)[:size] if latest else ()
+        shown = self.visible(latest.entries)[:size] if latest else ()
         deps = tuple(dict.fromkeys([e.paper_id for _, e in shown] + list(archive.picks[:size])))
         return Page(urls.home(), "home.html", self._home_context, "home", in_sitemap=True,
                     lastmod=latest.date if latest else None, deps=deps)
@@ -337,9 +171,9 @@ class Planner:
     def _home_context(self) -> dict:
         archive = self.archive
         latest = archive.days[-1] if archive.days else None
-        listed = self._listed(latest.date, self._visible(latest.entries)) if latest else ()
+        listed = self._listed(latest.date, self.visible(latest.entries)) if latest else ()
         size = archive.config.page_size
-        context = self._base(archive.config.title, archive.config.description)
+        context = self.base(archive.config.title, archive.config.description)
         context.update(
             day=(latest.date, urls.day(latest.date)) if latest else None,
             listed=listed[:size],
@@ -357,7 +191,7 @@ class Planner:
             for t in self.archive.topics
         )
 
-    def _visible(self, entries: Sequence) -> tuple[tuple[int, Any], ...]:
+    def visible(self, entries: Sequence) -> tuple[tuple[int, Any], ...]:
         """A day's (rank, entry) for its visible papers, ranked 1..N among them: a hidden
         paper leaves no gap, so no reader wonders what #3 was."""
         archive = self.archive
@@ -373,7 +207,7 @@ class Planner:
     def day_pages(self) -> Iterator[Page]:
         """One page per day, however many papers it lists (a day holds at most ~100)."""
         for index, day in enumerate(self.archive.days):
-            deps = tuple(e.paper_id for _, e in self._visible(day.entries))
+            deps = tuple(e.paper_id for _, e in self.visible(day.entries))
             yield Page(urls.day(day.date), "day.html", partial(self._day_context, index),
                        "day", True, day.date, deps)
 
@@ -382,8 +216,8 @@ class Planner:
         day = days[index]
         prev_day = days[index - 1].date if index > 0 else None
         next_day = days[index + 1].date if index + 1 < len(days) else None
-        listed = self._listed(day.date, self._visible(day.entries))
-        context = self._base(*text("day", day=f"{day.date:%B} {day.date.day}, {day.date.year}",
+        listed = self._listed(day.date, self.visible(day.entries))
+        context = self.base(*text("day", day=f"{day.date:%B} {day.date.day}, {day.date.year}",
                                          iso=day.date.isoformat()))
         context.update(
             day=day.date,
@@ -398,7 +232,6 @@ class Planner:
 
     def digest_pages(self) -> Iterator[Page]:
         """The archive's calendar, weekly and monthly digests and their feeds."""
-        from .digests import Digests  # it builds on this module's pieces
 
         yield from Digests(self).pages()
 
@@ -419,7 +252,7 @@ class Planner:
                 urls.page(listing, number + 1) if number < total else None,
             )
             chunk = tuple(items[(number - 1) * size : number * size])
-            make = partial(_page_context, context, pager, fill, chunk)
+            make = partial(page_context, context, pager, fill, chunk)
             yield Page(urls.page(listing, number), template, make, kind, True, deps=chunk)
 
     def topic_pages(self) -> Iterator[Page]:
@@ -431,13 +264,13 @@ class Planner:
                                        partial(self._topic_context, topic, len(ids)))
 
     def _topics_context(self) -> dict:
-        context = self._base(*text("topics"))
+        context = self.base(*text("topics"))
         context["topics"] = self._topic_counts()
         return context
 
     def _topic_context(self, topic: Topic, count: int) -> dict:
-        feeds = self._feed_links(topic.name, urls.topic(topic.slug))
-        context = self._base(*_topic_text(topic), feeds)
+        feeds = self.feed_links(topic.name, urls.topic(topic.slug))
+        context = self.base(*_topic_text(topic), feeds)
         context.update(topic=topic, count=count)
         return context
 
@@ -449,7 +282,7 @@ class Planner:
 
     def _orgs_context(self) -> dict:
         orgs = self.archive.orgs
-        context = self._base(*text("orgs"))
+        context = self.base(*text("orgs"))
         context["orgs"] = tuple(
             (org.name, urls.org(key), len(org.paper_ids))
             for key, org in sorted(orgs.items(), key=lambda kv: (kv[1].name.lower(), kv[0]))
@@ -458,8 +291,8 @@ class Planner:
 
     def _org_context(self, key: str) -> dict:
         org = self.archive.orgs[key]
-        feeds = self._feed_links(org.name, urls.org(key))
-        context = self._base(*_org_text(org.name), feeds)
+        feeds = self.feed_links(org.name, urls.org(key))
+        context = self.base(*_org_text(org.name), feeds)
         context.update(org_name=org.name, count=len(org.paper_ids))
         return context
 
@@ -470,7 +303,7 @@ class Planner:
                                    partial(self._picks_context, len(ids)))
 
     def _picks_context(self, count: int) -> dict:
-        context = self._base(*PICKS_TEXT, self._feed_links(PICKS_TEXT[0], urls.picks()))
+        context = self.base(*PICKS_TEXT, self.feed_links(PICKS_TEXT[0], urls.picks()))
         context["count"] = count
         return context
 
@@ -492,7 +325,7 @@ class Planner:
         if self._places is None:
             found: dict[str, list[Place]] = {}
             for index, day in enumerate(self.archive.days):
-                entries = [e for _, e in self._visible(day.entries)]
+                entries = [e for _, e in self.visible(day.entries)]
                 ids = [e.paper_id for e in entries]
                 for rank, entry in enumerate(entries, start=1):
                     found.setdefault(entry.paper_id, []).append(Place(
@@ -526,7 +359,7 @@ class Planner:
         paper, card, note = archive.papers[pid], self.card(pid), archive.notes.get(pid)
         visible = archive.is_visible(pid)
         abstract = plain_tex(paper.abstract)
-        context = self._base(card.title, _summary(abstract),
+        context = self.base(card.title, _summary(abstract),
                              self._paper_feeds(card) if visible else ())
         shown = note if visible else None  # a hidden paper's note is the curator's reason
         placings = self._placings(pid) if visible else ()
@@ -551,10 +384,10 @@ class Planner:
     def _paper_feeds(self, card: Card) -> tuple[FeedLink, ...]:
         """The feeds that list this paper: its topics' and its organization's."""
         feeds = tuple(
-            link for name, location in card.topics for link in self._feed_links(name, location)
+            link for name, location in card.topics for link in self.feed_links(name, location)
         )
         if card.org_location and card.org_name:
-            feeds += self._feed_links(card.org_name, card.org_location)
+            feeds += self.feed_links(card.org_name, card.org_location)
         return feeds
 
     @cached_property
@@ -666,7 +499,6 @@ class Planner:
         for listing in self.feed_listings:
             groups[listing.group].append((xml_text(listing.title),
                                           urls.feed(listing.location, "rss"), listing.page))
-        from .digests import opml_outlines  # the weekly and monthly digests' feeds
 
         groups["Digests"] = opml_outlines(self.archive.config.title)
         return {"site": self.archive.config, "title": xml_text(self.archive.config.title),
@@ -687,14 +519,6 @@ def _cards(card: Callable[[str], Card], chunk: Sequence[str]) -> dict:
     return {"cards": tuple(card(p) for p in chunk)}
 
 
-def _page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Sequence], dict],
-                  chunk: Sequence) -> dict:
-    """One page of a paginated listing: the listing's context, its slice and the pager."""
-    base = context()
-    page_context = dict(base, pager=pager, **fill(chunk))
-    if pager.number > 1:
-        page_context["title"] = f"{base['title']} (page {pager.number} of {pager.total})"
-    return page_context
 
 
 def _midnight(day: date) -> datetime:

@@ -22,7 +22,7 @@ from ..archive.cache import Key
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Note, Paper
 from . import urls
-from .pages import Card, Page
+from .pieces import Card, Page
 
 RECORD_VERSION = 5
 

@@ -30,7 +30,7 @@ from ..core.store import ContentError, Problem
 from ..ingest.scrape import find_urls
 from . import urls
 from .exports import RENDERERS
-from .pages import Page
+from .pieces import Page
 
 
 def _builtin_theme() -> Path:
