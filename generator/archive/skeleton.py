@@ -14,6 +14,7 @@ SITE = {
     "feed_size": 50,
     "page_size": 50,
     "theme": "default",
+    "source_summary": True,  # the source's AI summary on paper pages
 }
 
 TOPICS = [
