@@ -109,7 +109,7 @@ def cmd_fetch(args: argparse.Namespace) -> None:
     if not paths.content.is_dir():
         raise Fail(f"{paths.content}: no archive here; run 'paperpress init DIR' or pass --root")
     days = _fetch_days(args)
-    pace = float(os.environ.get("PAPERPRESS_FETCH_PACE", fetch.PACE))
+    pace = _pace(fetch.PACE)
     client = fetch.Client(args.source, timeout=args.timeout, pace=pace)
     try:
         sources = fetch.download(client, days, lambda line: say(args, line))
@@ -126,6 +126,21 @@ def cmd_fetch(args: argparse.Namespace) -> None:
     say(args, summary.line())
 
 
+def _pace(default: float) -> float:
+    """Seconds between requests to the source: PAPERPRESS_FETCH_PACE overrides the polite
+    default (tests set it to 0)."""
+    raw = os.environ.get("PAPERPRESS_FETCH_PACE")
+    if raw is None:
+        return default
+    try:
+        pace = float(raw)
+    except ValueError:
+        pace = -1.0
+    if not 0 <= pace < float("inf"):
+        raise Fail(f"PAPERPRESS_FETCH_PACE={raw!r}: must be a number of seconds, 0 or more")
+    return pace
+
+
 def cmd_enrich(args: argparse.Namespace) -> None:
     from .archive.content import load
     from .ingest import enrich, fetch
@@ -137,7 +152,7 @@ def cmd_enrich(args: argparse.Namespace) -> None:
     say(args, f"{len(wanted)} papers without an arXiv id; searching for {len(todo)}")
     if not todo:
         return
-    pace = float(os.environ.get("PAPERPRESS_FETCH_PACE", fetch.PACE))
+    pace = _pace(fetch.PACE)
     client = fetch.Client(args.source, timeout=args.timeout, pace=pace)
     bar = Progress("searching", len(todo), args.quiet)
     try:

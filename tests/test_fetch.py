@@ -121,6 +121,18 @@ def test_fetch_a_range_into_a_fresh_archive(tmp_path: Path, source: Source) -> N
     assert check.returncode == 0, check.stderr
 
 
+@pytest.mark.parametrize("pace", ["soon", "-1", "nan", "inf"])
+def test_a_bad_pace_setting_is_one_line_and_asks_nothing(tmp_path: Path, source: Source,
+                                                         pace: str) -> None:
+    source.script = {"2026-01-09": [OK]}
+    root = new_archive(tmp_path / "archive")
+    result = run_fetch(root, source, "--date", "2026-01-09", pace=pace)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"paperpress: PAPERPRESS_FETCH_PACE={pace!r}: must be a number of seconds, 0 or more"]
+    assert source.hits == []
+
+
 def test_a_server_error_is_tried_again(tmp_path: Path, source: Source) -> None:
     source.script = {"2026-01-09": [(500, {}, b"oops", 0), OK]}
     root = new_archive(tmp_path / "archive")

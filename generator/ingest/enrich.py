@@ -36,7 +36,7 @@ from ..core.paths import ContentPaths
 from ..core.store import dump
 from . import journal
 from .fetch import Client, FetchError
-from .importer import _read_yaml
+from .importer import read_yaml
 
 DEFAULT_SEARCH = "https://huggingface.co/api/papers/search"
 _VERSION = re.compile(r"v\d+$")
@@ -188,7 +188,7 @@ def record(paths: ContentPaths, outcome: Outcome) -> int:
     writes: dict[Path, bytes] = {}
     for paper, arxiv in list(outcome.matched):
         path = paths.paper(paper.id)
-        data: Any = _read_yaml(paths, path)
+        data: Any = read_yaml(paths, path)
         why = _changed(data, paper)
         if why:
             outcome.matched.remove((paper, arxiv))

@@ -291,7 +291,9 @@ def _read(paths: ContentPaths, path: Path) -> bytes | None:
                                     f"cannot read: {err.strerror or err}")]) from None
 
 
-def _read_yaml(paths: ContentPaths, path: Path) -> Any:
+def read_yaml(paths: ContentPaths, path: Path) -> Any:
+    """A content file's YAML under the archive's read rule (no links out, no pipes), or None
+    when it is gone; bad YAML names the file and line. `enrich` reads paper files the same way."""
     raw = _read(paths, path)
     if raw is None:
         return None
@@ -321,7 +323,7 @@ def _day_ids(paths: ContentPaths, path: Path) -> list[str] | None:
     would become a path, so a broken day file stops the import instead.
     """
     rel = paths.rel(path)
-    data = _read_yaml(paths, path)
+    data = read_yaml(paths, path)
     if data is None and not path.exists():
         return None
     papers = data.get("papers") if isinstance(data, dict) else None
@@ -376,7 +378,7 @@ class Importer:
     def paper(self, pid: str) -> dict | None:
         if pid not in self.papers:
             path = self.paths.paper(pid)
-            self.papers[pid] = self.on_file[pid] = _read_yaml(self.paths, path)
+            self.papers[pid] = self.on_file[pid] = read_yaml(self.paths, path)
             _span(self.papers[pid], self.rel(path))
         return self.papers[pid]
 
