@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import notes, skeleton
@@ -395,6 +396,20 @@ def _port(text: str) -> int:
     return value
 
 
+def _source(text: str) -> str:
+    """The source's address: http(s) with a host, so a typo is a usage error, not a failed
+    request per day or per title."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        parts = None
+    if not (parts and parts.scheme in ("http", "https") and parts.hostname
+            and not re.search(r"[\s\x00-\x1f\x7f]", text)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) address")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=argparse.SUPPRESS, type=Path,
@@ -422,7 +437,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="one day, YYYY-MM-DD (default: yesterday, UTC)")
     p.add_argument("--since", help="the first day of a range, YYYY-MM-DD")
     p.add_argument("--until", help="the last day of the range (default: today, UTC)")
-    p.add_argument("--source", default=DEFAULT_SOURCE,
+    p.add_argument("--source", type=_source, default=DEFAULT_SOURCE,
                    help=f"the API's address (default: {DEFAULT_SOURCE})")
     p.add_argument("--timeout", type=_seconds, default=30.0,
                    help="seconds to wait for the source to connect or answer (default: 30)")
@@ -430,7 +445,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("enrich", parents=[common],
                        help="find arXiv ids for papers without one, by exact title")
-    p.add_argument("--source", default=SEARCH_SOURCE,
+    p.add_argument("--source", type=_source, default=SEARCH_SOURCE,
                    help=f"the paper search's address (default: {SEARCH_SOURCE})")
     p.add_argument("--dry-run", action="store_true", help="search and report; write nothing")
     p.add_argument("--limit", type=_count, metavar="N", help="search for N papers at most")

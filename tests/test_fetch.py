@@ -133,6 +133,19 @@ def test_a_bad_pace_setting_is_one_line_and_asks_nothing(tmp_path: Path, source:
     assert source.hits == []
 
 
+@pytest.mark.parametrize("command", ["fetch", "enrich"])
+@pytest.mark.parametrize("address", ["ftp://example.org/api", "huggingface.co/api/daily_papers",
+                                     "http://", "http://127.0.0.1:99999/"])
+def test_a_source_that_is_no_http_address_is_a_usage_error(tmp_path: Path, command: str,
+                                                           address: str) -> None:
+    root = new_archive(tmp_path / "archive")
+    result = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), command,
+                             "--source", address], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"paperpress {command}: error: argument --source: {address!r} is not an http(s) address")
+
+
 def test_a_server_error_is_tried_again(tmp_path: Path, source: Source) -> None:
     source.script = {"2026-01-09": [(500, {}, b"oops", 0), OK]}
     root = new_archive(tmp_path / "archive")
