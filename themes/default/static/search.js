@@ -1,6 +1,8 @@
-// The search page: Pagefind's own interface over the index the build wrote into
-// pagefind/. The header's search box sends ?q=, which starts the search here; the
-// order menu starts the interface again with the chosen sort and the same words.
+// The search page: Pagefind's own interface over the bundles the build wrote into
+// pagefind/<year>/ (data-bundles, newest first): the first is the main index, the
+// others are merged into it, so one search, filter and sort covers every year. The
+// header's search box sends ?q=, which starts the search here; the order menu starts
+// the interface again with the chosen sort and the same words.
 // Without JavaScript the page says search needs it (this script hides that line).
 (() => {
   const box = document.getElementById("search");
@@ -9,13 +11,15 @@
   const order = document.getElementById("search-sort");
   order.parentElement.hidden = false;
   document.getElementById("search-needs-js").hidden = true;
+  const [main, ...others] = box.dataset.bundles.split(" ");
   let ui = null;
   function start(term) {
     if (ui) ui.destroy();
     box.textContent = "";
     ui = new PagefindUI({
       element: box,
-      bundlePath: box.dataset.bundle,
+      bundlePath: main,
+      mergeIndex: others.map((bundlePath) => ({ bundlePath })),
       baseUrl: box.dataset.base,
       showSubResults: false,
       showImages: false,
