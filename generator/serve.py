@@ -374,7 +374,8 @@ class BackgroundIndex:
                 search.drop(builder.out, record, pages)
         for year, key in todo.items():
             try:
-                dest = search.index_year(builder.out, pages[year], self.indexer)
+                dest = search.index_year(builder.out, pages[year], self.indexer,
+                                         len(pages) == 1)
             except search.Cancelled:
                 return
             except ContentError as err:

@@ -491,9 +491,14 @@ def test_a_topic_filter_works_across_the_years(
 
 
 # -- the dev server -----------------------------------------------------------------
-def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object) -> None:
-    """A note saved while serving: the reload comes first, then the new index."""
+@pytest.mark.parametrize("years", [1, 2])
+def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object,
+                                                 years: int) -> None:
+    """A note saved while serving: the reload comes first, then the new index (of the
+    note's year, when there are two)."""
     root, pick, _ = archive(tmp_path)
+    if years == 2:
+        two_years(root)
     served = Served(root)
     try:
         assert served.wait_for(lambda: served.get(f"/{ENTRY}")[0] == 200,

@@ -226,9 +226,15 @@ def _remove(out: Path, names: Iterable[str]) -> None:
             _prune(target.parent, out)
 
 
-def index_year(out: Path, names: list[str], indexer: Indexer) -> Path:
-    """Run Pagefind over one year's pages; the finished bundle's staging folder."""
-    dest, folder = staging(out), sources(out, names)
+def index_year(out: Path, names: list[str], indexer: Indexer, alone: bool = False) -> Path:
+    """Run Pagefind over one year's pages; the finished bundle's staging folder. The
+    only year (`alone`) is read in place: the output's paper pages are all of it, and
+    hidden ones carry nothing to index."""
+    dest = staging(out)
+    if alone:
+        indexer.run(out, dest, out)
+        return dest
+    folder = sources(out, names)
     try:
         indexer.run(folder, dest, out)
     finally:
@@ -243,5 +249,6 @@ def update(out: Path, record: BuildRecord, pages: Years,
     drop(out, record, pages)
     todo = needed(out, record, pages)
     for year, key in todo.items():
-        install(out, index_year(out, pages[year], indexer or Indexer()), record, year, key)
+        dest = index_year(out, pages[year], indexer or Indexer(), len(pages) == 1)
+        install(out, dest, record, year, key)
     return list(todo)
