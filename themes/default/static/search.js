@@ -2,7 +2,10 @@
 // pagefind/<year>/ (data-bundles, newest first): the first is the main index, the
 // others are merged into it, so one search, filter and sort covers every year. The
 // header's search box sends ?q=, which starts the search here; the order menu starts
-// the interface again with the chosen sort and the same words.
+// the interface again with the chosen sort and the same words. Pagefind merges the
+// bundles' results by score, which under a sort is only a rank within each bundle; so a
+// sort weighs each year far above the next older one: newest first then reads as one
+// order (but for a bundle's last, zero-scored results), most upvotes year by year.
 // Without JavaScript the page says search needs it (this script hides that line).
 (() => {
   const box = document.getElementById("search");
@@ -19,7 +22,8 @@
     ui = new PagefindUI({
       element: box,
       bundlePath: main,
-      mergeIndex: others.map((bundlePath) => ({ bundlePath })),
+      mergeIndex: others.map((bundlePath, i) => (
+        sorts[order.value] ? { bundlePath, indexWeight: 10 ** (-6 * (i + 1)) } : { bundlePath })),
       baseUrl: box.dataset.base,
       showSubResults: false,
       showImages: false,
