@@ -362,25 +362,30 @@ class BackgroundIndex:
             self.index(generation)
 
     def index(self, generation: int) -> None:
+        """Re-index the years the build changed, one at a time; each finished bundle goes
+        in only while its build is still the newest."""
         server = self.server
         builder = server.builder
         with server.lock:
-            record = builder.record
-            key = search.needed(builder.out, record) if record and builder.has_search \
-                else None
-        if key is not None:
-            dest = search.staging(builder.out)
+            record, pages = builder.record, builder.years
+            todo = search.needed(builder.out, record, pages) if record and builder.has_search \
+                else {}
+            if record and builder.has_search:
+                search.drop(builder.out, record, pages)
+        for year, key in todo.items():
             try:
-                self.indexer.run(builder.out, dest)
+                dest = search.index_year(builder.out, pages[year], self.indexer,
+                                         len(pages) == 1)
             except search.Cancelled:
                 return
             except ContentError as err:
                 print("\n".join(str(p) for p in err.problems), file=sys.stderr, flush=True)
-                key = None
+                continue
             with server.lock:
-                if key is not None and generation == self.wanted and builder.record is record:
-                    search.install(builder.out, dest, record, key)
-                    server.log("search index updated")
+                if generation != self.wanted or builder.record is not record:
+                    return
+                search.install(builder.out, dest, record, year, key)
+                server.log(f"search index updated ({year})")
         with self.cond:
             self.done = max(self.done, generation)
 

@@ -25,6 +25,7 @@ from site_helpers import REPO, Site, Visit
 from test_browser import axe_problems
 from test_serve import EventStream, Served
 
+ENTRY = "pagefind/2026/pagefind-entry.json"  # the shipped archive's days are all of 2026
 NOTE = """---
 pick: true
 tags: [quokkalike]
@@ -52,10 +53,11 @@ def archive(tmp_path: Path) -> tuple[Path, str, str]:
     return root, pick, hidden
 
 
-def fragments(out: Path) -> dict[str, dict]:
-    """The index's page records, by URL, as Pagefind stores them (gzip, then a marker)."""
+def fragments(out: Path, year: str = "*") -> dict[str, dict]:
+    """The index's page records, by URL, as Pagefind stores them (gzip, then a marker),
+    from every year's bundle or one's."""
     found = {}
-    for path in (out / "pagefind" / "fragment").iterdir():
+    for path in (out / "pagefind").glob(f"{year}/fragment/*"):
         data = gzip.decompress(path.read_bytes())
         record = json.loads(data[data.index(b"{"):])
         found[record["url"]] = record
@@ -128,7 +130,7 @@ def test_index_files_are_owned_by_the_build(indexed: tuple[Path, Path, str, str]
     manifest = set((out / ".paperpress-manifest").read_text().splitlines())
     index = {p.relative_to(out).as_posix() for p in (out / "pagefind").rglob("*")
              if p.is_file()}
-    assert "pagefind/pagefind-entry.json" in index and index <= manifest
+    assert f"{ENTRY}" in index and index <= manifest
 
 
 def test_page_fragments_are_the_same_in_two_builds(indexed: tuple[Path, Path, str, str],
@@ -139,7 +141,7 @@ def test_page_fragments_are_the_same_in_two_builds(indexed: tuple[Path, Path, st
     assert done.returncode == 0, done.stderr
 
     def read(folder: Path) -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in (folder / "pagefind" / "fragment").iterdir()}
+        return {p.name: p.read_bytes() for p in (folder / "pagefind").glob("*/fragment/*")}
 
     assert read(other) == read(out)
 
@@ -161,8 +163,7 @@ def test_an_unchanged_rebuild_does_not_index_again_and_a_change_does(tmp_path: P
     note = root / "content" / "notes" / f"{pick}.md"
     note.write_text(note.read_text().replace("zyzzogeton", "xylophonist"), encoding="utf-8")
     assert cli(root, "build", "--out", str(out)).returncode == 0
-    assert index_stamps(out)["pagefind/pagefind-entry.json"] \
-        != before["pagefind/pagefind-entry.json"]
+    assert index_stamps(out)[ENTRY] != before[ENTRY]
     found = fragments(out)[f"/papers/{pick}/"]["content"]
     assert "xylophonist" in found and "zyzzogeton" not in found
 
@@ -171,9 +172,9 @@ def test_a_damaged_index_is_made_again(tmp_path: Path) -> None:
     root, _, _ = archive(tmp_path)
     out = tmp_path / "site"
     assert cli(root, "build", "--out", str(out)).returncode == 0
-    (out / "pagefind" / "pagefind-entry.json").unlink()
+    (out / ENTRY).unlink()
     assert cli(root, "build", "--out", str(out)).returncode == 0
-    assert (out / "pagefind" / "pagefind-entry.json").is_file()
+    assert (out / ENTRY).is_file()
 
 
 def test_no_search_leaves_no_index_box_or_search(tmp_path: Path) -> None:
@@ -233,11 +234,14 @@ def test_an_archive_with_nothing_listed_builds_without_an_index(tmp_path: Path) 
 
 
 # -- in the browser, under a subpath -------------------------------------------------
-def known_word(site: Site) -> tuple[str, str]:
-    """A word of one paper's abstract found in no other paper's file: (word, paper id)."""
+def known_word(site: Site, among: set[str] | None = None) -> tuple[str, str]:
+    """A word of one paper's abstract (of one `among`) found in no other paper's file:
+    (word, paper id)."""
     papers = {p.stem: p.read_text(encoding="utf-8").lower()
               for p in (site.root / "content" / "papers").glob("*.yaml")}
     for pid, text in sorted(papers.items()):
+        if among is not None and pid not in among:
+            continue
         abstract = yaml.safe_load(text)["abstract"].lower()
         for word in sorted(set(re.findall(r"\b[a-z]{9,}\b", abstract))):
             stem = word[:7]
@@ -343,13 +347,161 @@ def test_the_search_page_without_javascript_points_to_the_archive(
         context.close()
 
 
+# -- one bundle per year -------------------------------------------------------------
+EARLY = "2026-01-08"  # the shipped archive's first day, moved back into 2025
+
+
+def two_years(root: Path) -> tuple[set[str], set[str]]:
+    """Move the archive's first day to the last days of 2025: its papers are then first
+    listed in 2025, the others in 2026. (2025's ids, 2026's ids)."""
+    days = root / "content" / "days"
+    text = (days / f"{EARLY}.yaml").read_text(encoding="utf-8")
+    (days / f"{EARLY}.yaml").unlink()
+    (days / "2025-12-30.yaml").write_text(text.replace(f"date: {EARLY}", "date: 2025-12-30"),
+                                          encoding="utf-8")
+    early = {e["id"] for e in yaml.safe_load(text)["papers"]}
+    every = {p.stem for p in (root / "content" / "papers").glob("*.yaml")}
+    return early, every - early
+
+
+def urls_of(ids: set[str]) -> set[str]:
+    return {f"/papers/{pid}/" for pid in ids}
+
+
+def test_each_year_gets_its_bundle_and_a_note_edit_reindexes_its_year_only(
+        tmp_path: Path) -> None:
+    root, pick, hidden = archive(tmp_path)
+    early, late = two_years(root)
+    out = tmp_path / "site"
+    done = cli(root, "build", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (out / "pagefind").iterdir()) == ["2025", "2026"]
+    assert set(fragments(out, "2025")) == urls_of(early - {hidden})
+    assert set(fragments(out, "2026")) == urls_of(late - {hidden})
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-bundles="/paperpress/pagefind/2026/ /paperpress/pagefind/2025/"' in page
+    edited, kept = ("2025", "2026") if pick in early else ("2026", "2025")
+    before = index_stamps(out)
+    note = root / "content" / "notes" / f"{pick}.md"
+    note.write_text(note.read_text().replace("zyzzogeton", "xylophonist"), encoding="utf-8")
+    done = cli(root, "build", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    after = index_stamps(out)
+    assert {n: t for n, t in after.items() if n.startswith(f"pagefind/{kept}/")} \
+        == {n: t for n, t in before.items() if n.startswith(f"pagefind/{kept}/")}
+    assert after[f"pagefind/{edited}/pagefind-entry.json"] \
+        != before[f"pagefind/{edited}/pagefind-entry.json"]
+    assert "xylophonist" in fragments(out, edited)[f"/papers/{pick}/"]["content"]
+
+
+def test_a_year_whose_papers_are_all_hidden_loses_its_bundle(tmp_path: Path) -> None:
+    root, _, _ = archive(tmp_path)
+    early, _ = two_years(root)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    assert (out / "pagefind" / "2025" / "pagefind-entry.json").is_file()
+    for pid in early:
+        (root / "content" / "notes" / f"{pid}.md").write_text("---\nhidden: true\n---\n",
+                                                            encoding="utf-8")
+    done = cli(root, "build", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (out / "pagefind").iterdir()) == ["2026"]
+    assert "pagefind/2025/" not in (out / ".paperpress-manifest").read_text()
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-bundles="/paperpress/pagefind/2026/"' in page
+    done = cli(root, "build", "--out", str(out), "--verbose")  # and the next build agrees
+    assert done.returncode == 0 and " 0 rendered" in done.stdout, done.stdout
+
+
+@pytest.fixture(scope="module")
+def two_year_site(www: Path, server: str,
+                  tmp_path_factory: pytest.TempPathFactory) -> tuple[Site, set[str], set[str]]:
+    """The shipped archive with its first day in 2025, built under `/twoyears/`."""
+    root = tmp_path_factory.mktemp("twoyears")
+    shutil.copytree(REPO / "content", root / "content")
+    early, late = two_years(root)
+    site = Site(root, www / "twoyears", f"{server}/twoyears/")
+    done = cli(root, "build", "--out", str(site.out), "--base-url", site.base_url)
+    assert done.returncode == 0, done.stderr
+    return site, early, late
+
+
+def all_results(seen: Visit) -> list[str]:
+    """Every result's link, the "load more" button pressed until it is gone."""
+    page = seen.page
+    links = results(seen)
+    more = page.locator("button.pagefind-ui__button")
+    while more.count():
+        more.first.click()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.pagefind-ui__result-link').length > n",
+            arg=len(links), timeout=20_000)
+        links = results(seen)
+    return links
+
+
+@pytest.mark.parametrize("year", ["2025", "2026"])
+def test_a_word_of_a_paper_of_either_year_finds_it(
+        two_year_site: tuple[Site, set[str], set[str]], visit: Callable[..., Visit],
+        year: str) -> None:
+    site, early, late = two_year_site
+    word, pid = known_word(site, early if year == "2025" else late)
+    seen = visit(site.base_url + f"search/?q={word}")
+    target = f"{site.prefix}papers/{pid}/"
+    assert target in results(seen), word
+    seen.page.click(f'.pagefind-ui__result-link[href="{target}"]')
+    seen.page.wait_for_url(site.base_url + f"papers/{pid}/")
+    assert not seen.problems, seen.problems
+
+
+def filter_case(site: Site, early: set[str]) -> tuple[str, str, set[str]]:
+    """A topic and a word such that the word's papers with that topic are of both years,
+    and some without it: (topic, word, the paper URLs with both)."""
+    pages = fragments(site.out)
+    words = sorted({w for r in pages.values()
+                    for w in re.findall(r"\b[a-z]{6,}\b", r["content"].lower())})
+    topics = sorted({t for r in pages.values() for t in r["filters"].get("topic", [])})
+    for topic in topics:
+        for word in words:
+            having = {u for u, r in pages.items()
+                      if re.search(rf"\b{word}\b", r["content"].lower())}
+            tagged = {u for u in having if topic in pages[u]["filters"].get("topic", [])}
+            years = {u.split("/")[2] in early for u in tagged}
+            if years == {True, False} and len(tagged) < len(having) and len(tagged) <= 6:
+                return topic, word, tagged
+    raise AssertionError("no topic with papers of both years")
+
+
+def test_a_topic_filter_works_across_the_years(
+        two_year_site: tuple[Site, set[str], set[str]], visit: Callable[..., Visit]) -> None:
+    site, early, _ = two_year_site
+    topic, word, tagged = filter_case(site, early)
+    seen = visit(site.base_url + f"search/?q={word}")
+    results(seen)
+    block = seen.page.locator(".pagefind-ui__filter-block", has_text="topic")
+    block.locator("summary").click()
+    before = seen.page.locator(".pagefind-ui__message").text_content()
+    block.locator("label", has_text=re.compile(rf"^\s*{re.escape(topic)}\s*\(")).click()
+    result_count(seen, before)
+    found = {link.removeprefix(site.prefix.rstrip("/")) for link in all_results(seen)}
+    pages = fragments(site.out)
+    assert tagged <= found, (topic, word)
+    assert all(topic in pages[u]["filters"]["topic"] for u in found), (topic, word)
+    assert not seen.problems, seen.problems
+
+
 # -- the dev server -----------------------------------------------------------------
-def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object) -> None:
-    """A note saved while serving: the reload comes first, then the new index."""
+@pytest.mark.parametrize("years", [1, 2])
+def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object,
+                                                 years: int) -> None:
+    """A note saved while serving: the reload comes first, then the new index (of the
+    note's year, when there are two)."""
     root, pick, _ = archive(tmp_path)
+    if years == 2:
+        two_years(root)
     served = Served(root)
     try:
-        assert served.wait_for(lambda: served.get("/pagefind/pagefind-entry.json")[0] == 200,
+        assert served.wait_for(lambda: served.get(f"/{ENTRY}")[0] == 200,
                                120), served.err
         stream = EventStream(served.port)
         note = root / "content" / "notes" / f"{pick}.md"

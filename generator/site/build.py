@@ -131,6 +131,7 @@ class Builder:
         self.folder.owned = (f"{search_index.INDEX}/",) if search else ()
         self.index_now = True  # the dev server indexes in the background instead
         self.has_search = False  # the last build's site has an index (or will have)
+        self.years: search_index.Years = {}  # its paper pages by year: one bundle each
         self.record: BuildRecord | None = None
         self.pending: set[str] = set()  # content files parsed afresh since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
@@ -208,8 +209,9 @@ class Builder:
         remove_tree(staging)
         lap("write")
         self.has_search = self.searchable(work)
+        self.years = search_index.years(archive) if self.has_search else {}
         if self.index_now and self.has_search:
-            search_index.update(self.out, record)
+            search_index.update(self.out, record, self.years)
             lap("search")
         self._save(record)
         self.pending = set()
@@ -308,7 +310,7 @@ class Builder:
                              planned=work.planned, signatures=work.signatures,
                              assets=_stage_assets(work.assets, staging), inputs=work.inputs,
                              search=old.search if keep else {},
-                             search_key=old.search_key if keep else b"",
+                             search_keys=dict(old.search_keys) if keep else {},
                              related=work.related)
         digests = {index: digest for index, _, digest in outcomes if digest is not None}
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}

@@ -20,7 +20,7 @@ from ..archive import notes
 from ..core.ids import org_path_slug
 from ..core.model import Archive, Paper, SiteConfig, Topic
 from ..core.text import clip, plain_tex
-from . import exports, urls
+from . import exports, search, urls
 from . import links as elsewhere
 from .digests import Digests, opml_outlines
 from .feeds import xml_text
@@ -142,7 +142,8 @@ class Planner:
         on, and a listed paper to find), else a line saying search is not available."""
         archive = self.archive
         context = self.base(*text("search"))
-        context["indexed"] = self.search and any(map(archive.is_visible, archive.papers))
+        context["years"] = list(search.years(archive)) if self.search else []  # newest first
+        context["indexed"] = bool(context["years"])
         return Page(urls.search(), "search.html", partial(dict, context), "search", True)
 
     # -- page kinds ---------------------------------------------------------

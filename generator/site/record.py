@@ -24,7 +24,7 @@ from ..core.model import Archive, Note, Paper
 from . import urls
 from .pieces import Card, Page
 
-RECORD_VERSION = 5
+RECORD_VERSION = 6
 
 
 @dataclass
@@ -41,7 +41,8 @@ class BuildRecord:
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)  # output -> size, mtime
     inputs: dict[str, Key] = field(default_factory=dict)  # content file -> its identity
     search: dict[str, tuple[int, int]] = field(default_factory=dict)  # index file -> stamp
-    search_key: bytes = b""  # digest of the paper pages the index was made from
+    search_keys: dict[str, bytes] = field(default_factory=dict)  # year -> digest of the
+    # paper pages its bundle was made from
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # as its pages show
 
     @property

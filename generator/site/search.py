@@ -1,16 +1,20 @@
-"""Search with no server: Pagefind indexes the written paper pages, once per build.
+"""Search with no server: Pagefind indexes the written paper pages, one bundle per year.
 
-Pagefind's binary (shipped inside the `pagefind-bin` wheel, never downloaded) reads the
-output folder in one call: its per-page Python API costs about 100 ms a page, the
-folder call a few seconds for 10,000 pages. Only paper pages are offered to it (the
-glob), and on them only what the theme marks `data-pagefind-body`.
+Pagefind's binary (shipped inside the `pagefind-bin` wheel, never downloaded) reads a
+folder in one call: its per-page Python API costs about 100 ms a page, the folder call
+a few seconds for 10,000 pages. Its memory grows with the pages of one run (1.4 GiB at
+10,000), so the visible paper pages are indexed by the year they were first listed,
+one run after another, into `pagefind/<year>/`: the peak is one year's, and the search
+page merges the bundles in the browser. Each run reads a folder of hard links to that
+year's pages (same paths, so the same URLs), and only what the theme marks
+`data-pagefind-body` on them.
 
-It writes its bundle into a folder beside the output; the files are then moved in with
-`pagefind-entry.json` last, the one file that names the rest, so a reader's search
-sees the old index or the new one, never half of one. The build record keeps the
-index's files (so the manifest owns them and `--no-search` removes them) and a digest
-of the paper pages' bytes: a build that changed none of them, with the index intact,
-does not run Pagefind again.
+Each bundle is written beside the output, then moved in with its `pagefind-entry.json`
+last, the one file that names the rest, so a reader sees the old bundle or the new one,
+never half of one. The build record keeps every index file (so the manifest owns them
+and `--no-search` removes them) and, per year, a digest of that year's pages: a build
+re-indexes only the years whose pages changed (a daily build: the current year), keeps
+the others while their files are intact, and removes the years no longer listed.
 """
 
 from __future__ import annotations
@@ -19,18 +23,39 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shutil
 import subprocess
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
+from ..core.model import Archive
 from ..core.store import ContentError, Problem
+from . import urls
 from .output import _files, _prune, _read_manifest, _stamps, _write_manifest, remove_tree
 from .record import BuildRecord
 
-INDEX = "pagefind"  # the bundle's folder in the output
-ENTRY = f"{INDEX}/pagefind-entry.json"  # names every other index file: moved in last
-PAGES = "papers/"  # the output folder of paper pages, the only ones indexed
+INDEX = "pagefind"  # the bundles' folder in the output, one folder per year in it
+ENTRY = "pagefind-entry.json"  # in each bundle, names every other file: moved in last
 GLOB = "papers/**/index.html"
+
+Years = dict[str, list[str]]  # year -> its visible paper pages' output names
+
+
+def years(archive: Archive) -> Years:
+    """The visible paper pages by the year each paper was first listed, newest year
+    first: one bundle each (a hidden paper is in none)."""
+    found: dict[str, list[str]] = {}
+    for pid in archive.papers:
+        if archive.is_visible(pid):
+            year = str(archive.first_day(pid).year)
+            found.setdefault(year, []).append(f"{urls.paper(pid)}index.html")
+    return {year: sorted(found[year]) for year in sorted(found, reverse=True)}
+
+
+def bundle(year: str) -> str:
+    """A year's bundle folder in the output."""
+    return f"{INDEX}/{year}/"
 
 
 def binary() -> str:
@@ -45,19 +70,21 @@ def binary() -> str:
             "'pagefind[bin]'), or build with --no-search"))]) from None
 
 
-def pages_key(record: BuildRecord) -> bytes:
-    """A digest of every paper page's bytes: the index changes only when this does."""
-    pages = sorted((name, digest) for name, digest in record.content.items()
-                   if name.startswith(PAGES))
-    return hashlib.blake2b(pickle.dumps(pages, protocol=5), digest_size=16).digest()
+def pages_key(record: BuildRecord, pages: list[str]) -> bytes:
+    """A digest of a year's paper pages' bytes: its bundle changes only when this does."""
+    found = [(name, record.content.get(name)) for name in pages]
+    return hashlib.blake2b(pickle.dumps(found, protocol=5), digest_size=16).digest()
 
 
-def intact(out: Path, record: BuildRecord) -> bool:
-    """Whether every index file is as it was installed (one stat each)."""
-    if ENTRY not in record.search:
+def intact(out: Path, record: BuildRecord, year: str) -> bool:
+    """Whether every file of a year's bundle is as it was installed (one stat each)."""
+    prefix = bundle(year)
+    if prefix + ENTRY not in record.search:
         return False
     root = f"{out}{os.sep}"
     for name, stamp in record.search.items():
+        if not name.startswith(prefix):
+            continue
         try:
             found = os.stat(root + name)
         except OSError:
@@ -67,15 +94,40 @@ def intact(out: Path, record: BuildRecord) -> bool:
     return True
 
 
-def needed(out: Path, record: BuildRecord) -> bytes | None:
-    """The key a fresh index would carry, or None when the installed one is current."""
-    key = pages_key(record)
-    return None if record.search_key == key and intact(out, record) else key
+def needed(out: Path, record: BuildRecord, pages: Years) -> dict[str, bytes]:
+    """The years whose bundle is missing or outdated, each with the key a fresh one
+    would carry; newest first."""
+    todo = {}
+    for year, names in pages.items():
+        key = pages_key(record, names)
+        if record.search_keys.get(year) != key or not intact(out, record, year):
+            todo[year] = key
+    return todo
 
 
 def staging(out: Path) -> Path:
-    """Where Pagefind writes a new index: beside the output, on the same file system."""
+    """Where Pagefind writes a new bundle: beside the output, on the same file system."""
     return out.parent / f".{out.name}.pagefind"
+
+
+def sources(out: Path, pages: list[str]) -> Path:
+    """A folder beside the output holding one year's paper pages at their own paths, as
+    hard links (a copy where the file system has none): what one run indexes."""
+    folder = out.parent / f".{out.name}.pagefind-pages"
+    remove_tree(folder)
+    made: set[str] = set()
+    for name in pages:
+        parent = name.rpartition("/")[0]
+        if parent not in made:
+            (folder / parent).mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(out / name, folder / name)
+        except FileNotFoundError:
+            continue  # not written: no page to index
+        except OSError:
+            shutil.copyfile(out / name, folder / name)
+    return folder
 
 
 class Indexer:
@@ -87,11 +139,11 @@ class Indexer:
         self._process: subprocess.Popen | None = None
         self._cancelled = False
 
-    def run(self, out: Path, dest: Path) -> None:
-        """Index the paper pages under `out` into `dest`, its output captured; a failure
-        is one problem naming the output folder, with Pagefind's own last words."""
+    def run(self, site: Path, dest: Path, out: Path) -> None:
+        """Index the paper pages under `site` into `dest`, its output captured; a failure
+        is one problem naming the output folder `out`, with Pagefind's own last words."""
         remove_tree(dest)
-        command = [binary(), "--site", str(out), "--output-path", str(dest), "--glob", GLOB,
+        command = [binary(), "--site", str(site), "--output-path", str(dest), "--glob", GLOB,
                    "--silent"]
         with self._lock:
             self._cancelled = False
@@ -111,7 +163,7 @@ class Indexer:
         if cancelled:
             remove_tree(dest)
             raise Cancelled
-        if code != 0 or not (dest / ENTRY.removeprefix(f"{INDEX}/")).is_file():
+        if code != 0 or not (dest / ENTRY).is_file():
             remove_tree(dest)
             said = [line for line in output.decode("utf-8", "replace").splitlines()
                     if line.strip()]
@@ -132,33 +184,71 @@ class Cancelled(Exception):
     """A run was stopped by `Indexer.cancel`."""
 
 
-def install(out: Path, dest: Path, record: BuildRecord, key: bytes) -> None:
-    """Move a finished index from `dest` into `out/pagefind/`, the entry file last, then
-    remove the old index's files the new one does not have. The manifest lists a file
-    before it arrives; the record then owns exactly the new index."""
-    new = sorted(f"{INDEX}/{name}" for name in _files(dest))
+def install(out: Path, dest: Path, record: BuildRecord, year: str, key: bytes) -> None:
+    """Move a finished bundle from `dest` into the year's folder, its entry file last,
+    then remove the old bundle's files the new one does not have. The manifest lists a
+    file before it arrives; the record then owns exactly the new bundle."""
+    prefix = bundle(year)
+    new = sorted(prefix + name for name in _files(dest))
     _write_manifest(out, _read_manifest(out) | record.files | set(new))
-    for name in sorted(new, key=lambda n: n == ENTRY):
+    for name in sorted(new, key=lambda n: n == prefix + ENTRY):
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(dest / name.removeprefix(f"{INDEX}/"), target)
-    for name in sorted(set(record.search) - set(new)):
-        target = out / name
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-            _prune(target.parent, out)
-    record.search = _stamps(out, new)
-    record.search_key = key
+        os.replace(dest / name.removeprefix(prefix), target)
+    old = {name for name in record.search if name.startswith(prefix)}
+    _remove(out, old - set(new))
+    record.search = {name: stamp for name, stamp in record.search.items()
+                     if not name.startswith(prefix)} | _stamps(out, new)
+    record.search_keys[year] = key
     _write_manifest(out, record.files)
     remove_tree(dest)
 
 
-def update(out: Path, record: BuildRecord, indexer: Indexer | None = None) -> bool:
-    """Index the built site unless its index is current; whether Pagefind ran."""
-    key = needed(out, record)
-    if key is None:
-        return False
+def drop(out: Path, record: BuildRecord, keep: Iterable[str]) -> None:
+    """Remove the bundles of the years not in `keep` (their papers all gone or hidden),
+    each entry file first, so a reader never finds an entry naming missing files."""
+    prefixes = tuple(bundle(year) for year in keep)
+    gone = {name for name in record.search if not name.startswith(prefixes)}
+    if not gone and set(record.search_keys) <= set(keep):
+        return
+    _remove(out, gone)
+    record.search = {name: stamp for name, stamp in record.search.items() if name not in gone}
+    record.search_keys = {year: key for year, key in record.search_keys.items()
+                          if year in keep}
+    _write_manifest(out, record.files)
+
+
+def _remove(out: Path, names: Iterable[str]) -> None:
+    for name in sorted(names, key=lambda n: not n.endswith(ENTRY)):
+        target = out / name
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+            _prune(target.parent, out)
+
+
+def index_year(out: Path, names: list[str], indexer: Indexer, alone: bool = False) -> Path:
+    """Run Pagefind over one year's pages; the finished bundle's staging folder. The
+    only year (`alone`) is read in place: the output's paper pages are all of it, and
+    hidden ones carry nothing to index."""
     dest = staging(out)
-    (indexer or Indexer()).run(out, dest)
-    install(out, dest, record, key)
-    return True
+    if alone:
+        indexer.run(out, dest, out)
+        return dest
+    folder = sources(out, names)
+    try:
+        indexer.run(folder, dest, out)
+    finally:
+        remove_tree(folder)
+    return dest
+
+
+def update(out: Path, record: BuildRecord, pages: Years,
+           indexer: Indexer | None = None) -> list[str]:
+    """Index each year whose bundle is not current, in turn (one year's memory at a
+    time), and remove the years gone; the years Pagefind ran for."""
+    drop(out, record, pages)
+    todo = needed(out, record, pages)
+    for year, key in todo.items():
+        dest = index_year(out, pages[year], indexer or Indexer(), len(pages) == 1)
+        install(out, dest, record, year, key)
+    return list(todo)

@@ -1,6 +1,11 @@
-// The search page: Pagefind's own interface over the index the build wrote into
-// pagefind/. The header's search box sends ?q=, which starts the search here; the
-// order menu starts the interface again with the chosen sort and the same words.
+// The search page: Pagefind's own interface over the bundles the build wrote into
+// pagefind/<year>/ (data-bundles, newest first): the first is the main index, the
+// others are merged into it, so one search, filter and sort covers every year. The
+// header's search box sends ?q=, which starts the search here; the order menu starts
+// the interface again with the chosen sort and the same words. Pagefind merges the
+// bundles' results by score, which under a sort is only a rank within each bundle; so a
+// sort weighs each year far above the next older one: newest first then reads as one
+// order (but for a bundle's last, zero-scored results), most upvotes year by year.
 // Without JavaScript the page says search needs it (this script hides that line).
 (() => {
   const box = document.getElementById("search");
@@ -9,13 +14,16 @@
   const order = document.getElementById("search-sort");
   order.parentElement.hidden = false;
   document.getElementById("search-needs-js").hidden = true;
+  const [main, ...others] = box.dataset.bundles.split(" ");
   let ui = null;
   function start(term) {
     if (ui) ui.destroy();
     box.textContent = "";
     ui = new PagefindUI({
       element: box,
-      bundlePath: box.dataset.bundle,
+      bundlePath: main,
+      mergeIndex: others.map((bundlePath, i) => (
+        sorts[order.value] ? { bundlePath, indexWeight: 10 ** (-6 * (i + 1)) } : { bundlePath })),
       baseUrl: box.dataset.base,
       showSubResults: false,
       showImages: false,
