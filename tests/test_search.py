@@ -25,7 +25,7 @@ from site_helpers import REPO, Site, Visit
 from test_browser import axe_problems
 from test_serve import EventStream, Served
 
-ENTRY = "pagefind/2026/pagefind-entry.json"  # the shipped archive's days are all of 2026
+ENTRY = "pagefind/all/pagefind-entry.json"  # the shipped archive fits one index
 NOTE = """---
 pick: true
 tags: [quokkalike]
@@ -351,9 +351,14 @@ def test_the_search_page_without_javascript_points_to_the_archive(
 EARLY = "2026-01-08"  # the shipped archive's first day, moved back into 2025
 
 
-def two_years(root: Path) -> tuple[set[str], set[str]]:
+def two_years(root: Path, split: bool = True) -> tuple[set[str], set[str]]:
     """Move the archive's first day to the last days of 2025: its papers are then first
-    listed in 2025, the others in 2026. (2025's ids, 2026's ids)."""
+    listed in 2025, the others in 2026; with `split`, a site.yaml that gives each year its
+    own index (as an archive past `search_one_index` papers has). (2025's, 2026's ids)."""
+    if split:
+        settings = root / "content" / "site.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8") + "search_one_index: 1\n",
+                            encoding="utf-8")
     days = root / "content" / "days"
     text = (days / f"{EARLY}.yaml").read_text(encoding="utf-8")
     (days / f"{EARLY}.yaml").unlink()
@@ -392,6 +397,19 @@ def test_each_year_gets_its_bundle_and_a_note_edit_reindexes_its_year_only(
     assert after[f"pagefind/{edited}/pagefind-entry.json"] \
         != before[f"pagefind/{edited}/pagefind-entry.json"]
     assert "xylophonist" in fragments(out, edited)[f"/papers/{pick}/"]["content"]
+
+
+def test_an_archive_within_the_limit_has_one_index_over_every_year(tmp_path: Path) -> None:
+    """Two years, but fewer papers than `search_one_index`: one bundle, so a sort by
+    upvotes or date orders every result, not each year's apart."""
+    root, _, hidden = archive(tmp_path)
+    early, late = two_years(root, split=False)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    assert sorted(p.name for p in (out / "pagefind").iterdir()) == ["all"]
+    assert set(fragments(out, "all")) == urls_of((early | late) - {hidden})
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-bundles="/paperpress/pagefind/all/"' in page
 
 
 def test_a_year_whose_papers_are_all_hidden_loses_its_bundle(tmp_path: Path) -> None:
@@ -500,8 +518,9 @@ def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object
     if years == 2:
         two_years(root)
     served = Served(root)
+    entry = ENTRY if years == 1 else "pagefind/2026/pagefind-entry.json"
     try:
-        assert served.wait_for(lambda: served.get(f"/{ENTRY}")[0] == 200,
+        assert served.wait_for(lambda: served.get(f"/{entry}")[0] == 200,
                                120), served.err
         stream = EventStream(served.port)
         note = root / "content" / "notes" / f"{pick}.md"

@@ -99,7 +99,8 @@ def without_search(soup: BeautifulSoup, site: Site, location: str) -> BeautifulS
         return soup
     assert not boxes
     sources = [tag.get("src", "") for tag in soup.select("script")]
-    assert re.fullmatch(re.escape(site.prefix) + r"pagefind/\d{4}/pagefind-ui\.js", sources[0])
+    bundle = r"pagefind/(all|\d{4})/pagefind-ui\.js"
+    assert re.fullmatch(re.escape(site.prefix) + bundle, sources[0])
     assert re.fullmatch(re.escape(site.prefix) + r"static/search\.[0-9a-f]+\.js", sources[1])
     assert len(sources) == 2 and not any(t.string for t in soup.select("script"))
     for tag in soup.select("script"):

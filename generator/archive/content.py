@@ -105,7 +105,7 @@ class Loader:
         if isinstance(values["base_url"], str) and not is_base_url(values["base_url"]):
             self.field_problem(path, text, "base_url",
                                "base_url must be an absolute http(s) URL, e.g. https://user.github.io/repo/")
-        for key in ("feed_size", "page_size"):
+        for key in ("feed_size", "page_size", "search_one_index"):
             if isinstance(values[key], int) and values[key] < 1:
                 self.field_problem(path, text, key, f"{key} must be at least 1")
         if isinstance(values["theme"], str) and not ids.is_safe_slug(values["theme"]):
@@ -497,6 +497,7 @@ SETTINGS: tuple[tuple[str, type, Any], ...] = (
     ("title", str, None), ("description", str, ""), ("base_url", str, None),
     ("language", str, "en"), ("feed_size", int, 50), ("page_size", int, 50),
     ("theme", str, "default"), ("source_summary", bool, True),
+    ("search_one_index", int, 20_000),
 )
 SETTING_KINDS = {str: "text", int: "a whole number", bool: "true or false"}
 

@@ -156,6 +156,8 @@ class SiteConfig:
     page_size: int = 50
     theme: str = "default"
     source_summary: bool = True  # show the source's AI summary on paper pages
+    # up to this many visible papers, one search index; above it, one per first-listed year
+    search_one_index: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)

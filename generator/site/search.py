@@ -38,18 +38,24 @@ from .record import BuildRecord
 INDEX = "pagefind"  # the bundles' folder in the output, one folder per year in it
 ENTRY = "pagefind-entry.json"  # in each bundle, names every other file: moved in last
 GLOB = "papers/**/index.html"
+ALL = "all"  # the one bundle of an archive small enough for one index
 
 Years = dict[str, list[str]]  # year -> its visible paper pages' output names
 
 
 def years(archive: Archive) -> Years:
-    """The visible paper pages by the year each paper was first listed, newest year
-    first: one bundle each (a hidden paper is in none)."""
+    """The visible paper pages in bundles, newest first (a hidden paper is in none): all in
+    one bundle, `all`, up to `search_one_index` papers (one index sorts every result
+    truly); above it, one bundle per year first listed, as one index would not fit in
+    memory (Pagefind merges bundles' results by score, so a sort then orders each year's
+    results on their own)."""
     found: dict[str, list[str]] = {}
     for pid in archive.papers:
         if archive.is_visible(pid):
             year = str(archive.first_day(pid).year)
             found.setdefault(year, []).append(f"{urls.paper(pid)}index.html")
+    if sum(map(len, found.values())) <= archive.config.search_one_index:
+        return {ALL: sorted(page for pages in found.values() for page in pages)} if found else {}
     return {year: sorted(found[year]) for year in sorted(found, reverse=True)}
 
 
