@@ -314,8 +314,10 @@ def test_sorting_by_upvotes_puts_the_most_upvoted_first(
         shipped_site: Site, visit: Callable[..., Visit]) -> None:
     seen = visit(shipped_site.base_url + "search/?q=language")
     results(seen)
-    seen.page.select_option("#search-sort", "upvotes")
-    seen.page.wait_for_timeout(300)
+    with seen.page.expect_navigation():  # the order is part of the address
+        seen.page.select_option("#search-sort", "upvotes")
+    assert seen.page.url.endswith("search/?q=language&sort=upvotes")
+    assert seen.page.input_value("#search-sort") == "upvotes"
     links = results(seen)
     votes = [int(re.search(r'data-pagefind-sort="upvotes:(\d+)"',
                            shipped_site.file(shipped_site.location_of(link)).read_text())[1])

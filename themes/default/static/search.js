@@ -1,8 +1,8 @@
 // The search page: Pagefind's own interface over the bundles the build wrote into
-// pagefind/<year>/ (data-bundles, newest first): the first is the main index, the
-// others are merged into it, so one search, filter and sort covers every year. The
-// header's search box sends ?q=, which starts the search here; the order menu starts
-// the interface again with the chosen sort and the same words. Pagefind merges the
+// pagefind/ (data-bundles: all/, or one per year, newest first): the first is the main
+// index, the others are merged into it, so one search, filter and sort covers them. The
+// header's search box sends ?q=, which starts the search here; the order menu loads
+// the page again with the chosen sort (?sort=) and the same words. Pagefind merges the
 // bundles' results by score, which under a sort is only a rank within each bundle; so a
 // sort weighs each year far above the next older one: newest first then reads as one
 // order (but for a bundle's last, zero-scored results), most upvotes year by year.
@@ -15,29 +15,30 @@
   order.parentElement.hidden = false;
   document.getElementById("search-needs-js").hidden = true;
   const [main, ...others] = box.dataset.bundles.split(" ");
-  let ui = null;
-  function start(term) {
-    if (ui) ui.destroy();
-    box.textContent = "";
-    ui = new PagefindUI({
-      element: box,
-      bundlePath: main,
-      mergeIndex: others.map((bundlePath, i) => (
-        sorts[order.value] ? { bundlePath, indexWeight: 10 ** (-6 * (i + 1)) } : { bundlePath })),
-      baseUrl: box.dataset.base,
-      showSubResults: false,
-      showImages: false,
-      resetStyles: false,
-      sort: sorts[order.value] || null,
-      autofocus: !term,
-    });
-    const input = box.querySelector("input");
-    if (input) input.setAttribute("aria-labelledby", "search-title");  // the page's h1
-    if (term) ui.triggerSearch(term);
-  }
-  order.addEventListener("change", () => {
-    const input = box.querySelector("input");
-    start(input ? input.value : "");
+  const asked = new URLSearchParams(location.search);
+  // The order is part of the address (?q=...&sort=upvotes): a change loads the page anew,
+  // as a second interface on one page would share, and end, the first one's worker.
+  order.value = sorts[asked.get("sort")] ? asked.get("sort") : "";
+  const ui = new PagefindUI({
+    element: box,
+    bundlePath: main,
+    mergeIndex: others.map((bundlePath, i) => (
+      sorts[order.value] ? { bundlePath, indexWeight: 10 ** (-6 * (i + 1)) } : { bundlePath })),
+    baseUrl: box.dataset.base,
+    showSubResults: false,
+    showImages: false,
+    resetStyles: false,
+    sort: sorts[order.value] || null,
+    autofocus: !asked.get("q"),
   });
-  start(new URLSearchParams(location.search).get("q") || "");
+  const input = box.querySelector("input");
+  if (input) input.setAttribute("aria-labelledby", "search-title");  // the page's h1
+  if (asked.get("q")) ui.triggerSearch(asked.get("q"));
+  order.addEventListener("change", () => {
+    const field = box.querySelector("input");
+    const next = new URLSearchParams();
+    if (field && field.value) next.set("q", field.value);
+    if (order.value) next.set("sort", order.value);
+    location.search = next.toString();
+  });
 })();
