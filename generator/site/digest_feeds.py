@@ -14,16 +14,14 @@ period's last calendar day), never from the clock.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Any
 
-from feedgen.feed import FeedGenerator
-
 from . import urls as locations
-from .feeds import EPOCH, GENERATOR, JSON_FEED, LIMIT, PICK_MARK, xml_text
+from .feeds import EPOCH, LIMIT, PICK_MARK, channel, json_bytes, json_head, xml_text
+from .pieces import midnight
 from .urls import Urls
 
 
@@ -50,10 +48,6 @@ class DigestItem:
     total: int  # the period's visible papers; `lines` holds the first of them
 
 
-def midnight(day: Any) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def digest_feed_bytes(context: dict[str, Any], urls: Urls) -> bytes:
     """One digest feed from its planned context: `feed` (a kind of `urls.FEED_KINDS`),
     `listing`, `title`, `description`, `site` and `items` (DigestItems, newest first).
@@ -68,23 +62,18 @@ def digest_feed_bytes(context: dict[str, Any], urls: Urls) -> bytes:
 
 def _render(context: dict[str, Any], items: Sequence[DigestItem], urls: Urls) -> bytes:
     kind = context["feed"]
+    listing = context["listing"]
+    head = (context["site"], listing, listing, context["title"], context["description"], urls)
     if kind == "json":
-        return _json(context, items, urls)
-    site = context["site"]
-    page = urls.absolute(context["listing"])
-    own = urls.absolute(locations.feed(context["listing"], kind))
-    site_name = xml_text(site.title) or page
-    gen = FeedGenerator()
-    gen.id(own)
-    gen.title(xml_text(context["title"]) or site_name)
-    description = xml_text(context["description"])
-    gen.description(html.escape(description, quote=False) if kind == "rss" else description)
-    gen.author({"name": site_name})
-    gen.link(href=own, rel="self", type=locations.feed_mime(kind))
-    gen.link(href=page, rel="alternate", type="text/html")
-    gen.generator(GENERATOR)
-    if language := xml_text(site.language).strip():
-        gen.language(language)
+        feed = json_head(*head)
+        feed["items"] = [
+            {"id": urls.absolute(item.location), "url": urls.absolute(item.location),
+             "title": xml_text(item.title), "content_html": content(item, urls),
+             "date_published": item.when.isoformat()}
+            for item in items
+        ]
+        return json_bytes(feed)
+    gen = channel(kind, *head)
     gen.updated(items[0].when if items else midnight(EPOCH))
     for item in items:
         url = urls.absolute(item.location)
@@ -96,29 +85,6 @@ def _render(context: dict[str, Any], items: Sequence[DigestItem], urls: Urls) ->
         entry.updated(item.when)
         entry.content(content(item, urls), type="html")
     return gen.rss_str(pretty=True) if kind == "rss" else gen.atom_str(pretty=True)
-
-
-def _json(context: dict[str, Any], items: Sequence[DigestItem], urls: Urls) -> bytes:
-    site = context["site"]
-    page = urls.absolute(context["listing"])
-    site_name = xml_text(site.title) or page
-    feed: dict[str, Any] = {
-        "version": JSON_FEED,
-        "title": xml_text(context["title"]) or site_name,
-        "home_page_url": page,
-        "feed_url": urls.absolute(locations.feed(context["listing"], "json")),
-        "description": xml_text(context["description"]),
-    }
-    if language := xml_text(site.language).strip():
-        feed["language"] = language
-    feed["authors"] = [{"name": site_name}]
-    feed["items"] = [
-        {"id": urls.absolute(item.location), "url": urls.absolute(item.location),
-         "title": xml_text(item.title), "content_html": content(item, urls),
-         "date_published": item.when.isoformat()}
-        for item in items
-    ]
-    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def content(item: DigestItem, urls: Urls) -> str:

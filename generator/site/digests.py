@@ -22,9 +22,18 @@ from itertools import groupby
 
 from ..core.text import plain_tex
 from . import urls
-from .digest_feeds import DigestItem, DigestLine, midnight
+from .digest_feeds import DigestItem, DigestLine
 from .feeds import xml_text
-from .pieces import FEED_TITLE_SEPARATOR, Listed, Page, Pager, Shared, page_context, text
+from .pieces import (
+    FEED_TITLE_SEPARATOR,
+    Listed,
+    Page,
+    Pager,
+    Shared,
+    midnight,
+    page_context,
+    text,
+)
 
 KINDS = ("week", "month")
 INDEX = {"week": urls.weeks(), "month": urls.months()}

@@ -34,8 +34,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 from urllib.parse import urljoin
 
 from feedgen.entry import FeedEntry
@@ -46,10 +46,8 @@ from ..core.model import Note, Paper, SiteConfig, arxiv_id
 from ..core.text import plain_tex
 from . import links
 from . import urls as locations
+from .pieces import FeedItem, midnight
 from .urls import Urls
-
-if TYPE_CHECKING:
-    from .pieces import FeedItem
 
 GENERATOR = "paperpress"
 EPOCH = date(1970, 1, 1)
@@ -110,9 +108,10 @@ def _render(kind: str, context: dict[str, Any], items: Sequence[FeedItem], urls:
     """The feed's bytes with these items: feedgen's XML, or our own JSON."""
     if kind == "json":
         return _json_feed(context, items, urls)
-    gen = _channel(kind, context["site"], context["listing"], context["page"], context["title"],
-                   context["description"], urls)
-    gen.updated(max((item.updated or item.when for item in items), default=_midnight(EPOCH)))
+    gen = channel(kind, context["site"], context["listing"], context["page"], context["title"],
+                  context["description"], urls)
+    gen.load_extension("dc", atom=False, rss=True)  # Atom has <author> of its own
+    gen.updated(max((item.updated or item.when for item in items), default=midnight(EPOCH)))
     for item in items:
         text = _item(item, urls)
         entry = gen.add_entry(_entry(item, text, _guid(item, urls)), order="append")
@@ -135,7 +134,7 @@ def _names(site: SiteConfig, title: str, page: str) -> tuple[str, str]:
     return site_name, xml_text(title) or site_name
 
 
-def _channel(kind: str, site: SiteConfig, listing: str, page_location: str, title: str,
+def channel(kind: str, site: SiteConfig, listing: str, page_location: str, title: str,
              description: str, urls: Urls) -> FeedGenerator:
     """The feed-level elements, with no build time and no feedgen version in them."""
     page = urls.absolute(page_location)
@@ -150,7 +149,6 @@ def _channel(kind: str, site: SiteConfig, listing: str, page_location: str, titl
     gen.link(href=own, rel="self", type=locations.feed_mime(kind))
     gen.link(href=page, rel="alternate", type="text/html")
     gen.generator(GENERATOR)
-    gen.load_extension("dc", atom=False, rss=True)  # Atom has <author> of its own
     if language := xml_text(site.language).strip():
         gen.language(language)
     return gen
@@ -183,20 +181,31 @@ def _entry(item: FeedItem, text: _Item, url: str) -> FeedEntry:
 
 def _json_feed(context: dict[str, Any], items: Sequence[FeedItem], urls: Urls) -> bytes:
     """JSON Feed 1.1: the same items as the XML feeds, keys in a fixed order."""
-    site: SiteConfig = context["site"]
-    page = urls.absolute(context["page"])
-    site_name, name = _names(site, context["title"], page)
+    feed = json_head(context["site"], context["listing"], context["page"], context["title"],
+                     context["description"], urls)
+    feed["items"] = [_json_item(item, _item(item, urls), _guid(item, urls)) for item in items]
+    return json_bytes(feed)
+
+
+def json_head(site: SiteConfig, listing: str, page_location: str, title: str,
+              description: str, urls: Urls) -> dict[str, Any]:
+    """A JSON Feed's own keys, in a fixed order, before its items."""
+    page = urls.absolute(page_location)
+    site_name, name = _names(site, title, page)
     feed: dict[str, Any] = {
         "version": JSON_FEED,
         "title": name,
         "home_page_url": page,
-        "feed_url": urls.absolute(locations.feed(context["listing"], "json")),
-        "description": xml_text(context["description"]) or name,
+        "feed_url": urls.absolute(locations.feed(listing, "json")),
+        "description": xml_text(description) or name,
     }
     if language := xml_text(site.language).strip():
         feed["language"] = language
     feed["authors"] = [{"name": site_name}]
-    feed["items"] = [_json_item(item, _item(item, urls), _guid(item, urls)) for item in items]
+    return feed
+
+
+def json_bytes(feed: dict[str, Any]) -> bytes:
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
@@ -282,5 +291,3 @@ def _byline(paper: Paper) -> str:
     return ""
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import cached_property, partial
 from itertools import groupby
 from typing import Any
@@ -38,6 +38,7 @@ from .pieces import (
     Pager,
     Place,
     Placing,
+    midnight,
     page_context,
     text,
 )
@@ -477,7 +478,7 @@ class Planner:
         found = archive.appearances.get(pid)
         offset = self._day_sizes.get(day, 0) - found[0].rank if found else 0
         return FeedItem(pid, archive.papers[pid], archive.notes.get(pid), day,
-                        _midnight(day) + timedelta(seconds=max(offset, 0)),
+                        midnight(day) + timedelta(seconds=max(offset, 0)),
                         topics=self._topic_terms(pid))
 
     def _note_item(self, pid: str) -> FeedItem:
@@ -485,8 +486,8 @@ class Planner:
         archive = self.archive
         note = archive.notes[pid]
         day = archive.note_published(pid)
-        updated = _midnight(max(note.updated, day)) if note.updated else None
-        return FeedItem(pid, archive.papers[pid], note, day, _midnight(day), updated,
+        updated = midnight(max(note.updated, day)) if note.updated else None
+        return FeedItem(pid, archive.papers[pid], note, day, midnight(day), updated,
                         self._topic_terms(pid), anchor="note")
 
     def _topic_terms(self, pid: str) -> tuple[tuple[str, str], ...]:
@@ -520,10 +521,6 @@ def _cards(card: Callable[[str], Card], chunk: Sequence[str]) -> dict:
     return {"cards": tuple(card(p) for p in chunk)}
 
 
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")

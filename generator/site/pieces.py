@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple, Protocol
 
 from ..core.model import Archive, Note, Paper
@@ -194,6 +194,11 @@ class Page:
     @property
     def output(self) -> str:
         return urls.output_file(self.location)
+
+
+def midnight(day: date) -> datetime:
+    """A day's start in UTC: what feeds date an item by before its rank's seconds."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def page_context(context: Callable[[], dict], pager: Pager, fill: Callable[[Sequence], dict],

@@ -28,8 +28,7 @@ from ..core.model import Archive
 from ..core.paths import refusal
 from ..core.store import ContentError, Problem
 from ..ingest.scrape import find_urls
-from . import urls
-from .exports import RENDERERS
+from . import exports, urls
 from .pieces import Page
 
 
@@ -340,19 +339,28 @@ def _theme_path(filename: str, theme: Theme) -> str:
     return filename
 
 
+def _feed(context: dict, site_urls: urls.Urls) -> bytes:
+    from .feeds import feed_bytes  # feedgen (and lxml) only for a build that writes feeds
+
+    return feed_bytes(context, site_urls)
+
+
+def _digest_feed(context: dict, site_urls: urls.Urls) -> bytes:
+    from .digest_feeds import digest_feed_bytes
+
+    return digest_feed_bytes(context, site_urls)
+
+
+# The page kinds made by Python rather than by a template: feeds and exports.
+RENDERERS = {"feed": _feed, "digest-feed": _digest_feed, **exports.RENDERERS}
+
+
 def render_page(env: jinja2.Environment, page: Page, context: dict, archive: Archive,
                 site_urls: urls.Urls) -> bytes:
     """The bytes of one planned file, from the context its `make` gave."""
-    if page.kind == "digest-feed":
-        from .digest_feeds import digest_feed_bytes
-
-        return digest_feed_bytes(context, site_urls)
-    if page.kind == "feed":
-        from .feeds import feed_bytes
-
-        return feed_bytes(context, site_urls)
-    if page.kind in RENDERERS:
-        return RENDERERS[page.kind](context, site_urls)
+    render = RENDERERS.get(page.kind)
+    if render is not None:
+        return render(context, site_urls)
     if page.template is None:
         return b""
     template = env.get_template(page.template)
