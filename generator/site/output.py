@@ -49,7 +49,7 @@ class OutputFolder:
     def refuse_foreign(self, allowed: set[str]) -> None:
         """Refuse an output folder holding a file no build wrote (a CNAME, a README): a
         full build replaces the folder whole, and such a file would be lost with it."""
-        foreign = sorted(name for name in set(_files(self.out)) - allowed - {MANIFEST}
+        foreign = sorted(name for name in set(files_under(self.out)) - allowed - {MANIFEST}
                          if not name.startswith(self.owned))
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
@@ -87,18 +87,18 @@ class OutputFolder:
         stale files go. Fills the record's content digests and stamps. The manifest lists
         a file before it arrives, so a crash never leaves one unlisted."""
         wanted = record.files
-        manifest = _read_manifest(self.out)
+        manifest = read_manifest(self.out)
         listed = manifest | old.files  # the files a build put here
         known = old.content
         record.content = {name: digest for name, digest in known.items() if name in wanted}
         record.content.update((name, d) for name, d in staged.items() if d)
         if full or not self.out.is_dir():
-            _write_manifest(staging, wanted)
+            write_manifest(staging, wanted)
             self._swap(staging, wanted | listed)
-            record.stamps = _stamps(self.out, wanted)
+            record.stamps = file_stamps(self.out, wanted)
             return Moves(written=len(wanted))
         if not wanted <= manifest:
-            _write_manifest(self.out, listed | wanted)
+            write_manifest(self.out, listed | wanted)
         moves = Moves()
         moved = []
         for name, digest in staged.items():
@@ -115,13 +115,13 @@ class OutputFolder:
             if target.is_file() or target.is_symlink():
                 target.unlink()
                 moves.removed += 1
-                _prune(target.parent, self.out)
+                prune(target.parent, self.out)
         if manifest != wanted:
-            _write_manifest(self.out, wanted)
+            write_manifest(self.out, wanted)
         stamps = old.stamps
         if damaged or moved or not stamps.keys() <= wanted:  # else unchanged: shared as is
             stamps = {name: stamp for name, stamp in stamps.items()
-                      if name in wanted and name not in damaged} | _stamps(self.out, moved)
+                      if name in wanted and name not in damaged} | file_stamps(self.out, moved)
         record.stamps = stamps
         return moves
 
@@ -143,7 +143,7 @@ class OutputFolder:
         remove_tree(old)
 
 
-def _files(root: Path) -> list[str]:
+def files_under(root: Path) -> list[str]:
     """Every file (or link) under `root`, relative, '/'-separated; none when it is missing."""
     found = []
     for top, dirs, files in os.walk(root):
@@ -154,7 +154,7 @@ def _files(root: Path) -> list[str]:
     return found
 
 
-def _stamps(root: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+def file_stamps(root: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Size and mtime of files just put in place, for the next build's `damaged`."""
     stamps = {}
     for name in names:
@@ -164,7 +164,7 @@ def _stamps(root: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
     return stamps
 
 
-def _read_manifest(folder: Path) -> set[str]:
+def read_manifest(folder: Path) -> set[str]:
     """The files a build left in `folder`, as its manifest lists them (none without one)."""
     try:
         text = (folder / MANIFEST).read_text(encoding="utf-8")
@@ -173,7 +173,7 @@ def _read_manifest(folder: Path) -> set[str]:
     return {line for line in text.splitlines() if line and not line.startswith("#")}
 
 
-def _write_manifest(folder: Path, names: set[str]) -> None:
+def write_manifest(folder: Path, names: set[str]) -> None:
     lines = ["# paperpress: the files the last build left in this folder.",
              "# A build replaces these only; it refuses a folder holding any other file.",
              *sorted(names)]
@@ -209,7 +209,7 @@ def _make_writable(folder: Path) -> None:
                 os.chmod(path, 0o700)
 
 
-def _prune(folder: Path, top: Path) -> None:
+def prune(folder: Path, top: Path) -> None:
     """Remove folders left empty by a removed page, up to the output root."""
     while folder != top and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()

@@ -32,7 +32,14 @@ from pathlib import Path
 from ..core.model import Archive
 from ..core.store import ContentError, Problem
 from . import urls
-from .output import _files, _prune, _read_manifest, _stamps, _write_manifest, remove_tree
+from .output import (
+    file_stamps,
+    files_under,
+    prune,
+    read_manifest,
+    remove_tree,
+    write_manifest,
+)
 from .record import BuildRecord
 
 INDEX = "pagefind"  # the bundles' folder in the output, one folder per year in it
@@ -195,8 +202,8 @@ def install(out: Path, dest: Path, record: BuildRecord, year: str, key: bytes) -
     then remove the old bundle's files the new one does not have. The manifest lists a
     file before it arrives; the record then owns exactly the new bundle."""
     prefix = bundle(year)
-    new = sorted(prefix + name for name in _files(dest))
-    _write_manifest(out, _read_manifest(out) | record.files | set(new))
+    new = sorted(prefix + name for name in files_under(dest))
+    write_manifest(out, read_manifest(out) | record.files | set(new))
     for name in sorted(new, key=lambda n: n == prefix + ENTRY):
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -204,9 +211,9 @@ def install(out: Path, dest: Path, record: BuildRecord, year: str, key: bytes) -
     old = {name for name in record.search if name.startswith(prefix)}
     _remove(out, old - set(new))
     record.search = {name: stamp for name, stamp in record.search.items()
-                     if not name.startswith(prefix)} | _stamps(out, new)
+                     if not name.startswith(prefix)} | file_stamps(out, new)
     record.search_keys[year] = key
-    _write_manifest(out, record.files)
+    write_manifest(out, record.files)
     remove_tree(dest)
 
 
@@ -221,7 +228,7 @@ def drop(out: Path, record: BuildRecord, keep: Iterable[str]) -> None:
     record.search = {name: stamp for name, stamp in record.search.items() if name not in gone}
     record.search_keys = {year: key for year, key in record.search_keys.items()
                           if year in keep}
-    _write_manifest(out, record.files)
+    write_manifest(out, record.files)
 
 
 def _remove(out: Path, names: Iterable[str]) -> None:
@@ -229,7 +236,7 @@ def _remove(out: Path, names: Iterable[str]) -> None:
         target = out / name
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
-            _prune(target.parent, out)
+            prune(target.parent, out)
 
 
 def index_year(out: Path, names: list[str], indexer: Indexer, alone: bool = False) -> Path:
