@@ -177,6 +177,55 @@ def test_a_damaged_index_is_made_again(tmp_path: Path) -> None:
     assert (out / ENTRY).is_file()
 
 
+def test_the_index_made_while_rendering_equals_the_one_made_after(tmp_path: Path) -> None:
+    """A cold build starts Pagefind as soon as its paper pages are staged; a rebuild that
+    only replaces a lost index runs it over the written site. Same records either way."""
+    root, _, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    assert cli(root, "build", "--out", str(out)).returncode == 0
+    assert not list(tmp_path.glob(".site.*")), "a staging folder was left beside the output"
+    during = {p.name: p.read_bytes() for p in (out / "pagefind").glob("*/fragment/*")}
+    shutil.rmtree(out / "pagefind")
+    done = cli(root, "build", "--out", str(out), "--verbose")
+    assert done.returncode == 0 and " 0 rendered" in done.stdout, done.stdout
+    after = {p.name: p.read_bytes() for p in (out / "pagefind").glob("*/fragment/*")}
+    assert during and during == after
+
+
+def failing_pagefind(tmp_path: Path) -> dict[str, str]:
+    """An environment whose Pagefind prints a complaint and exits 3."""
+    fake = tmp_path / "fake"
+    (fake / "pagefind_bin").mkdir(parents=True)
+    script = fake / "pagefind"
+    script.write_text("#!/bin/sh\necho 'Error: the disk said no' >&2\nexit 3\n")
+    script.chmod(0o755)
+    (fake / "pagefind_bin" / "__init__.py").write_text(
+        f"def get_executable():\n    return {str(script)!r}\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake), str(REPO)])}
+
+
+@pytest.mark.parametrize("build", ["cold", "rebuild"])
+def test_a_failing_pagefind_leaves_the_pages_written_and_says_so(tmp_path: Path,
+                                                                 build: str) -> None:
+    """Whether Pagefind ran beside the render (cold) or after it (a rebuild), the pages
+    are in place, nothing is left beside the output, and one line gives its words."""
+    root, pick, _ = archive(tmp_path)
+    out = tmp_path / "site"
+    if build == "rebuild":
+        assert cli(root, "build", "--out", str(out), "--no-search").returncode == 0
+        assert cli(root, "build", "--out", str(out)).returncode == 0
+        shutil.rmtree(out / "pagefind")
+    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), "build",
+                           "--out", str(out)], capture_output=True, text=True,
+                          env=failing_pagefind(tmp_path), timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Pagefind exit 3" in lines[0] and "disk said no" in lines[0]
+    assert (out / "papers" / pick / "index.html").is_file()
+    assert not (out / "pagefind").exists()
+    assert not list(tmp_path.glob(".site.*"))
+
+
 def test_no_search_leaves_no_index_box_or_search(tmp_path: Path) -> None:
     root, _, _ = archive(tmp_path)
     out = tmp_path / "site"

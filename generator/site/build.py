@@ -196,22 +196,30 @@ class Builder:
         result.related = "computed" if self.related.computed else "cached"
         lap("related")
         work = self._plan(archive, inputs)
+        self.has_search = self.searchable(work)
+        self.years = search_index.years(archive) if self.has_search else {}
         lap("plan")
         staging = self.folder.staging()
+        early = self._early(work, staging)
         try:
-            outcomes = self._process(work, archive, staging)
+            outcomes = self._process(work, archive, staging, early)
             lap("render")
+            failed = early.wait() if early else None
+            lap("search")
             record, moves = self._commit(work, outcomes, staging)
         except BaseException:
+            if early:
+                early.stop()
             with contextlib.suppress(ContentError):  # the error in flight says what failed
                 remove_tree(staging)
             raise
         remove_tree(staging)
         lap("write")
-        self.has_search = self.searchable(work)
-        self.years = search_index.years(archive) if self.has_search else {}
         if self.index_now and self.has_search:
-            search_index.update(self.out, record, self.years)
+            if failed:
+                raise failed
+            search_index.update(self.out, record, self.years,
+                                ready=self.years if early and early.started else ())
             lap("search")
         self._save(record)
         self.pending = set()
@@ -277,21 +285,39 @@ class Builder:
             self._env = (key, env, template_closure(env))
         return self._env[1], self._env[2]
 
-    def _process(self, work: Work, archive: Archive, staging: Path) -> list[Outcome]:
-        """Fingerprint the candidates and render the changed, on every core when it pays."""
+    def _early(self, work: Work, staging: Path) -> search_index.Early | None:
+        """Index while rendering when this build stages every page (nothing to reuse) and
+        the search is one bundle: then the staged paper pages are all of it."""
+        if not (self.index_now and self.has_search and not work.old.pages
+                and list(self.years) == [search_index.ALL]):
+            return None
+        papers = sum(1 for i in work.candidates if work.pages[i].kind == "paper")
+        return search_index.Early(self.out, staging, papers)
+
+    def _process(self, work: Work, archive: Archive, staging: Path,
+                 early: search_index.Early | None = None) -> list[Outcome]:
+        """Fingerprint the candidates and render the changed, on every core when it pays;
+        paper pages first when the search index is to start as soon as they are staged."""
         job = Job(work.pages, work.env, archive, work.urls, work.theme, staging,
                   work.old.pages, work.templates, work.damaged)
         bar = Progress("rendering", len(work.candidates), not self.progress)
         outcomes: list[Outcome] = []
+        order = work.candidates
+        if early:
+            order = sorted(order, key=lambda i: work.pages[i].kind != "paper")
 
         def collect(done: list[Outcome] | Problem) -> None:
             if isinstance(done, Problem):
                 raise ContentError([done])
             outcomes.extend(done)
             bar.advance(len(done))
+            if early:
+                for index, _, _ in done:
+                    if work.pages[index].kind == "paper":
+                        early.paper_done()
 
         try:
-            parallel.run(_work, parallel.chunks(work.candidates, 100), collect, shared=job,
+            parallel.run(_work, parallel.chunks(order, 100), collect, shared=job,
                          parallel=len(work.candidates) >= PARALLEL_MIN)
         finally:
             bar.close()

@@ -155,6 +155,12 @@ class Indexer:
     def run(self, site: Path, dest: Path, out: Path) -> None:
         """Index the paper pages under `site` into `dest`, its output captured; a failure
         is one problem naming the output folder `out`, with Pagefind's own last words."""
+        self.start(site, dest, out)
+        self.finish(dest, out)
+
+    def start(self, site: Path, dest: Path, out: Path) -> None:
+        """Start Pagefind over `site` and return at once: a build renders its other pages
+        meanwhile (`finish` waits for it)."""
         remove_tree(dest)
         command = [binary(), "--site", str(site), "--output-path", str(dest), "--glob", GLOB,
                    "--silent"]
@@ -170,6 +176,10 @@ class Indexer:
             if self.niceness and hasattr(os, "setpriority"):  # not on Windows
                 with contextlib.suppress(OSError):  # ended already, or not allowed: no matter
                     os.setpriority(os.PRIO_PROCESS, self._process.pid, self.niceness)
+
+    def finish(self, dest: Path, out: Path) -> None:
+        """Wait for the run `start` began; its bundle is then complete in `dest`."""
+        assert self._process is not None
         output, _ = self._process.communicate()
         with self._lock:
             code, cancelled, self._process = self._process.returncode, self._cancelled, None
@@ -255,13 +265,55 @@ def index_year(out: Path, names: list[str], indexer: Indexer, alone: bool = Fals
     return dest
 
 
-def update(out: Path, record: BuildRecord, pages: Years,
-           indexer: Indexer | None = None) -> list[str]:
+def update(out: Path, record: BuildRecord, pages: Years, indexer: Indexer | None = None,
+           ready: Iterable[str] = ()) -> list[str]:
     """Index each year whose bundle is not current, in turn (one year's memory at a
-    time), and remove the years gone; the years Pagefind ran for."""
+    time), and remove the years gone; the years Pagefind ran for. The years in `ready`
+    were indexed while the build rendered: their bundle waits in `staging(out)`."""
     drop(out, record, pages)
     todo = needed(out, record, pages)
     for year, key in todo.items():
-        dest = index_year(out, pages[year], indexer or Indexer(), len(pages) == 1)
+        if year in ready:
+            dest = staging(out)
+        else:
+            dest = index_year(out, pages[year], indexer or Indexer(), len(pages) == 1)
         install(out, dest, record, year, key)
+    remove_tree(staging(out))  # a ready bundle no year needed
     return list(todo)
+
+
+class Early:
+    """The one bundle of a full build, indexed from its staged pages while the build
+    renders the rest (listings, feeds, exports): Pagefind's seconds overlap the
+    render's instead of following them. `paper_done` counts the paper pages down and
+    starts Pagefind at the last; `wait` ends it before the staged folder moves."""
+
+    def __init__(self, out: Path, site: Path, papers: int) -> None:
+        self.out, self.site, self.left = out, site, papers
+        self.indexer = Indexer()
+        self.started = False
+
+    def paper_done(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.indexer.start(self.site, staging(self.out), self.out)
+            self.started = True
+
+    def wait(self) -> ContentError | None:
+        """The finished run's failure, if any, for the build to raise once its pages
+        are in place (as when Pagefind runs after them)."""
+        if not self.started:
+            return None
+        try:
+            self.indexer.finish(staging(self.out), self.out)
+        except ContentError as err:
+            return err
+        return None
+
+    def stop(self) -> None:
+        """The build failed: end a run under way and drop what it wrote."""
+        if self.started:
+            self.indexer.cancel()
+            with contextlib.suppress(Cancelled, ContentError):
+                self.indexer.finish(staging(self.out), self.out)
+        remove_tree(staging(self.out))
