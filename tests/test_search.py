@@ -559,6 +559,26 @@ def test_a_topic_filter_works_across_the_years(
     assert not seen.problems, seen.problems
 
 
+@pytest.mark.parametrize("key", ["upvotes", "date"])
+def test_a_sort_orders_the_results_of_every_year_as_one_list(
+        two_year_site: tuple[Site, set[str], set[str]], visit: Callable[..., Visit],
+        key: str) -> None:
+    """Each year is its own bundle; "most upvotes" and "newest first" still order every
+    result by its value, not year by year."""
+    site, early, late = two_year_site
+    seen = visit(site.base_url + f"search/?q=language&sort={key}")
+    found = all_results(seen)
+    pattern = rf'data-pagefind-sort="{key}:([^"]+)"'
+    values = [re.search(pattern, site.file(site.location_of(link)).read_text())[1]
+              for link in found]
+    if key == "upvotes":
+        values = [int(v) for v in values]  # type: ignore[misc]
+    ids = {link.rstrip("/").rsplit("/", 1)[1] for link in found}
+    assert ids & early and ids & late, "the word should find papers of both years"
+    assert values == sorted(values, reverse=True), values
+    assert not seen.problems, seen.problems
+
+
 # -- the dev server -----------------------------------------------------------------
 @pytest.mark.parametrize("years", [1, 2])
 def test_serve_keeps_search_working_after_a_save(tmp_path: Path, browser: object,

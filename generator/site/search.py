@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
+import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import threading
@@ -45,6 +48,8 @@ from .record import BuildRecord
 INDEX = "pagefind"  # the bundles' folder in the output, one folder per year in it
 ENTRY = "pagefind-entry.json"  # in each bundle, names every other file: moved in last
 GLOB = "papers/**/index.html"
+SORTS = "paperpress-sorts.json"  # in a year's bundle: its sort keys' values (`sort_table`)
+SORT_ATTRIBUTE = re.compile(rb'data-pagefind-sort="([^"]*)"')
 ALL = "all"  # the one bundle of an archive small enough for one index
 
 Years = dict[str, list[str]]  # year -> its visible paper pages' output names
@@ -52,10 +57,9 @@ Years = dict[str, list[str]]  # year -> its visible paper pages' output names
 
 def years(archive: Archive) -> Years:
     """The visible paper pages in bundles, newest first (a hidden paper is in none): all in
-    one bundle, `all`, up to `search_one_index` papers (one index sorts every result
-    truly); above it, one bundle per year first listed, as one index would not fit in
-    memory (Pagefind merges bundles' results by score, so a sort then orders each year's
-    results on their own)."""
+    one bundle, `all`, up to `search_one_index` papers (one set of word statistics ranks
+    every result); above it, one bundle per year first listed, as one index would not fit in
+    memory (the search page merges the years' results, `sort_table`)."""
     found: dict[str, list[str]] = {}
     for pid in archive.papers:
         if archive.is_visible(pid):
@@ -262,7 +266,44 @@ def index_year(out: Path, names: list[str], indexer: Indexer, alone: bool = Fals
         indexer.run(folder, dest, out)
     finally:
         remove_tree(folder)
+    (dest / SORTS).write_text(json.dumps(sort_table(out, names), separators=(",", ":")),
+                              encoding="utf-8")
     return dest
+
+
+def sort_table(out: Path, names: list[str]) -> dict[str, list]:
+    """Each sort key's values over one bundle's pages, ascending as Pagefind orders them,
+    in [value, pages] runs. Under a sort, Pagefind scores a result by its rank within its
+    bundle; the search page turns that rank back into the value with this table, and so
+    orders the results of every year as one list. Read from the pages themselves, so a
+    theme's own sort keys are in it too."""
+    values: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            data = (out / name).read_bytes()
+        except FileNotFoundError:
+            continue
+        for found in SORT_ATTRIBUTE.finditer(data):
+            key, _, value = html.unescape(found[1].decode("utf-8", "replace")).partition(":")
+            values.setdefault(key.strip(), []).append(value.strip())
+    return {key: _runs(found) for key, found in sorted(values.items())}
+
+
+def _runs(values: list[str]) -> list[list]:
+    """Values sorted as Pagefind sorts them (as numbers when every one is a number), run
+    by run."""
+    try:
+        ordered: list = sorted(float(v) for v in values)
+        ordered = [int(v) if v.is_integer() else v for v in ordered]
+    except ValueError:
+        ordered = sorted(values)
+    runs: list[list] = []
+    for value in ordered:
+        if runs and runs[-1][0] == value:
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    return runs
 
 
 def update(out: Path, record: BuildRecord, pages: Years, indexer: Indexer | None = None,
