@@ -89,12 +89,14 @@ def differences(expected: Sequence[str], actual: Sequence[str]) -> list[str]:
     return found
 
 
-def report(found: Sequence[str], shown: int = 15) -> str:
+def report(found: Sequence[str], against: str = "", shown: int = 15) -> str:
     """The first differing files, for a test's failure message and the command line."""
     more = f"\n  ... and {len(found) - shown} more" if len(found) > shown else ""
-    return (f"{len(found)} output file(s) differ from {MANIFEST.relative_to(REPO)}:\n  "
-            + "\n  ".join(found[:shown]) + more
-            + "\nIf the change is meant to change the output: python -m bench.identity --write")
+    hint = ("" if against else
+            "\nIf the change is meant to change the output: python -m bench.identity --write")
+    return (f"{len(found)} output file(s) differ from "
+            f"{against or MANIFEST.relative_to(REPO)}:\n  "
+            + "\n  ".join(found[:shown]) + more + hint)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
