@@ -59,7 +59,8 @@ def serve_lines(serve: dict) -> list[str]:
     if "status" in serve:
         return [f"{'':<11} serve reload {serve['status']}"]
     styles = "; ".join(
-        f"{style.replace('_', ' ')} {serve[style]['median_ms']:,.0f} ms (page shown "
+        f"{style.replace('_', ' ')} {serve[style]['median_ms']:,.0f} ms (rebuild "
+        f"{num(serve[style].get('rebuild_median_ms'), 0)} ms, page shown "
         f"{serve[style]['shown_median_ms']:,.0f} ms)" for style in ("in_place", "rename"))
     return [f"{'':<11} serve reload, median of {len(serve['in_place']['reload_ms'])} saves "
             f"each: {styles}; serve started in {serve['startup_s']:.1f} s"]
