@@ -17,10 +17,12 @@ import http.client
 import os
 import queue
 import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class Server:
 
     proc: subprocess.Popen
     root: Path
+    scratch: Path  # the server's TMPDIR: its build folder goes there, gone after stop()
     lines: list[str] = field(default_factory=list)
     port: int = 0
 
@@ -48,25 +51,30 @@ class Server:
         for line in stream:
             self.lines.append(line.rstrip("\n"))
 
-    def stop(self) -> None:
-        """Ctrl-C, as a curator stops it; killed if it does not stop in time."""
+    def stop(self, timeout: float = 120.0) -> float:
+        """Ctrl-C, as a curator stops it (killed if it does not stop in time); the
+        seconds it took. Its temporary folder is removed even when it was killed."""
+        started = time.perf_counter()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(30)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return time.perf_counter() - started
 
 
 def start(root: Path, timeout: float) -> tuple[Server, float]:
     """`paperpress serve --port 0` on `root`: the server and seconds until it served."""
     command = [sys.executable, "-m", "generator", "--root", str(root), "serve",
                "--port", "0", "--no-open"]
+    scratch = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    server = Server(proc, root)
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    server = Server(proc, root, scratch)
     threading.Thread(target=server.pump, args=(proc.stdout,), daemon=True).start()
     pattern = re.compile(r"serving http://127\.0\.0\.1:(\d+)/")
     while time.perf_counter() - started < timeout and proc.poll() is None:
@@ -199,6 +207,7 @@ def measure(root: Path, pid: str, saves: int = 6, timeout: float = 600.0) -> dic
                              "rebuild_median_ms": _median(build_ms) if build_ms else None}
         result["median_ms"] = _median([ms for s in STYLES for ms in result[s]["reload_ms"]])
         events.close()
+        result["stop_s"] = round(server.stop(), 3)  # Ctrl-C to exit, its folder removed
     finally:
         server.stop()
         if before is None:

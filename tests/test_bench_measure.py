@@ -78,7 +78,7 @@ def test_serve_reload_is_timed_for_both_save_styles_and_leaves_the_note_as_it_wa
         assert all(ms > 0 for ms in found[style]["reload_ms"])
         assert found[style]["shown_median_ms"] >= found[style]["median_ms"]
         assert found[style]["rebuild_median_ms"] > 0  # the server's own figure, as it logs it
-    assert found["median_ms"] > 0 and found["startup_s"] > 0
+    assert found["median_ms"] > 0 and found["startup_s"] > 0 and found["stop_s"] > 0
     assert not note.exists()
 
 
@@ -102,6 +102,7 @@ def test_a_save_the_server_cannot_build_is_a_clear_failure(shipped: tuple[Path, 
         server.stop()
         broken.write_bytes(good)
         (root / "content" / "notes" / f"{pid}.md").unlink()
+    assert server.proc.returncode == 0 and not server.scratch.exists()
 
 
 def test_peers_are_skipped_above_ten_thousand_papers_unless_asked(tmp_path: Path) -> None:
