@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test test-fast check lint bench system-deps clean screenshots
+.PHONY: site test test-fast check lint bench golden system-deps clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,10 @@ screenshots: $(STAMP) system-deps
 	cp test-artifacts/screenshots/readme/*.png docs/screenshots/
 
 # The benchmark (bench/README.md): paperpress, Pelican and Hugo on synthetic archives.
-# `make bench SIZES=100000` for the large one; Pelican is skipped above 10,000 papers.
+# `make bench SIZES=100000 REPEAT=1` for the large one; Pelican and Hugo are skipped above
+# 10,000 papers.
 SIZES ?= 2000 10000
+REPEAT ?= 3
 bench: $(STAMP)
 	@$(BIN)/python -c "import pelican, markdown" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e '.[test,bench]'
@@ -57,7 +59,12 @@ bench: $(STAMP)
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo time; \
 	fi
-	$(BIN)/python -m bench.run --sizes $(SIZES)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --repeat $(REPEAT)
+
+# The identity manifest (tests/test_bench_identity.py): every output file's sha256 for a
+# 300-paper bench archive. Rewrite it when a change is meant to change the output.
+golden: $(STAMP)
+	$(BIN)/python -m bench.identity --write
 
 clean:
 	rm -rf site .paperpress-cache test-artifacts

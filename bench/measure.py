@@ -98,3 +98,54 @@ def count_output(folder: Path) -> tuple[int, int]:
         elif path.suffix == ".xml" and not path.name.startswith("sitemap"):
             feeds += 1
     return pages, feeds
+
+
+# -- output size ----------------------------------------------------------------
+FEED_NAMES = {"feed.xml", "atom.xml", "feed.json"}
+NOT_SITE = ("pagefind/",)  # the search index: its size is the README's Search section's
+
+
+def file_kind(location: str) -> str:
+    """A file's page kind for the size report: its top folder and what it is.
+
+    `papers/<id>/index.html` is "papers html", `topics/<slug>/feed.xml`
+    "topics feeds", `papers/<id>/cite.bib` "papers bib", `feed.json` at the
+    root "root feeds", `papers.json` "root json"; page kinds added later get
+    their own rows unasked.
+    """
+    top, _, rest = location.partition("/")
+    section = top if rest else "root"
+    name = location.rsplit("/", 1)[-1]
+    if section == "static":
+        return "static"
+    if name.endswith(".html"):
+        return f"{section} html"
+    if name in FEED_NAMES:
+        return f"{section} feeds"
+    if name.startswith("sitemap") and name.endswith(".xml"):
+        return "sitemap"
+    suffix = name.rsplit(".", 1)[-1] if "." in name.strip(".") else "other"
+    return f"{section} {suffix}"
+
+
+def output_bytes(folder: Path) -> dict:
+    """File bytes (not disk blocks) of a build's output, in all and per page kind.
+
+    The search index is left out: the size target is for the site without it.
+    Kinds come largest first, each with its files, bytes and bytes per file.
+    """
+    kinds: dict[str, list[int]] = {}
+    for base, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(base, name)
+            location = os.path.relpath(path, folder).replace(os.sep, "/")
+            if location.startswith(NOT_SITE) or os.path.islink(path):
+                continue
+            counts = kinds.setdefault(file_kind(location), [0, 0])
+            counts[0] += 1
+            counts[1] += os.path.getsize(path)
+    ordered = sorted(kinds.items(), key=lambda item: (-item[1][1], item[0]))
+    return {"files": sum(c[0] for c in kinds.values()), "bytes": sum(c[1] for c in kinds.values()),
+            "kinds": {kind: {"files": files, "bytes": size, "bytes_per_file": round(size / files)}
+                      for kind, (files, size) in ordered}}

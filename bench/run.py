@@ -2,10 +2,14 @@
 
 For each size: generate synthetic scraped days, import them with paperpress
 (timed, and one more day into the result, timed), write the same archive as
-a Pelican and a Hugo project, then for each generator: cold builds (output
-and caches deleted first), one-note rebuilds (three different papers, caches
-kept), peak memory, pages and feeds produced. Prints a table per size and
-writes `bench/results-<size>.json`. Work folders go to `bench/out/<size>/`.
+a Pelican and a Hugo project (each skipped above 10,000 papers unless asked),
+then for each generator: cold builds (output and caches deleted first),
+one-note rebuilds (`--repeat` different papers, caches kept), peak memory,
+pages and feeds produced and output bytes per paper; for paperpress also its
+phases per paper, its output bytes per page kind and the save-to-reload time
+of `paperpress serve` (bench/reload.py). Prints a table per size
+(bench/report.py) and writes `bench/results-<size>.json`. Work folders go to
+`bench/out/<size>/`.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from pathlib import Path
 from generator import __version__ as paperpress_version
 from generator.ingest.scrape import parse
 
-from . import sites, synth
-from .measure import Run, count_output, has_gnu_time, remove, timed
+from . import reload, report, sites, synth
+from .measure import Run, count_output, has_gnu_time, output_bytes, remove, timed
 from .mirror import mirror
 
 HERE = Path(__file__).resolve().parent
@@ -96,7 +100,9 @@ def import_archive(root: Path, scraped: Path, extra: Path, timeout: float) -> di
     return out
 
 
-def prepare(size: int, seed: int, out: Path, timeout: float, probes: int = 3) -> Prepared:
+def prepare(size: int, seed: int, out: Path, timeout: float, probes: int = 3,
+            peers: Sequence[str] = ("pelican", "hugo")) -> Prepared:
+    """Generate, import, and write the projects of the `peers` that will run."""
     work = out / str(size)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -105,10 +111,11 @@ def prepare(size: int, seed: int, out: Path, timeout: float, probes: int = 3) ->
     print(f"[{size}] importing {facts['days'] - 1} days, then one more", flush=True)
     imports = import_archive(work / "paperpress", work / "scraped", extra, timeout)
     imports["archive"]["days"] = facts["days"] - 1
-    print(f"[{size}] writing the Pelican and Hugo projects", flush=True)
     archive = mirror(work / "paperpress")
-    sites.write_pelican(archive, work / "pelican")
-    sites.write_hugo(archive, work / "hugo")
+    writers = {"pelican": sites.write_pelican, "hugo": sites.write_hugo}
+    for name in peers:
+        print(f"[{size}] writing the {name.capitalize()} project", flush=True)
+        writers[name](archive, work / name)
     facts.update(papers=len(archive.papers), orgs=len(archive.orgs), topics=len(archive.topics),
                  topic_memberships=sum(len(p.topics) for p in archive.papers))
     ids = [p.id for p in archive.papers]  # newest first: the first is on the home page
@@ -136,25 +143,30 @@ def paperpress_tool(work: Path, timeout: float) -> Tool:
 def pelican_tool(work: Path, timeout: float, size: int, pelican_max: int) -> Tool:
     root = work / "pelican"
     skip = None
-    if importlib.util.find_spec("pelican") is None or importlib.util.find_spec("markdown") is None:
-        skip = "Pelican not installed (pip install -e '.[bench]')"
-    elif size > pelican_max:
+    if size > pelican_max:
         skip = f"skipped above {pelican_max:,} papers (--pelican-max)"
+    elif not all(importlib.util.find_spec(name) for name in ("pelican", "markdown")):
+        skip = "Pelican not installed (pip install -e '.[bench]')"
     return Tool("pelican", [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py",
                             "-o", "output", "-q"], root, root / "output", [root / "cache"],
                 lambda pid, n: sites.add_note(root / "content" / "papers" / f"{pid}.md", n),
                 timeout, skip)
 
 
-def hugo_tool(work: Path, timeout: float) -> Tool:
+def hugo_tool(work: Path, timeout: float, size: int, hugo_max: int) -> Tool:
     root = work / "hugo"
     hugo = shutil.which("hugo")
     cache = root / ".hugo-cache"
+    skip = None
+    if size > hugo_max:
+        skip = f"skipped above {hugo_max:,} papers (--hugo-max)"
+    elif not hugo:
+        skip = "hugo not installed (apt-get install hugo)"
     command = [hugo or "hugo", "--source", str(root), "--destination", "public",
                "--cacheDir", str(cache), "--quiet"]
     return Tool("hugo", command, root, root / "public", [cache, root / "resources"],
                 lambda pid, n: sites.add_note(root / "content" / "papers" / f"{pid}.md", n),
-                timeout, None if hugo else "hugo not installed (apt-get install hugo)")
+                timeout, skip)
 
 
 # -- measuring ------------------------------------------------------------------
@@ -259,58 +271,64 @@ def machine() -> dict:
             "pelican": pelican_version, "hugo": hugo_version, "gnu_time": has_gnu_time()}
 
 
-# -- reporting ------------------------------------------------------------------
-def _num(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}"
-
-
-def table(result: dict) -> str:
-    f, imp = result["facts"], result["imports"]
-    lines = [
-        f"\n== {result['size']:,} papers requested: {f['papers']:,} papers, {f['days']} days "
-        f"({f['first_day']} .. {f['last_day']}), {f['entries']:,} entries, {f['orgs']} orgs, "
-        f"{f['topics']} topics; seed {result['seed']}; load average "
-        f"{' -> '.join(map(str, result['machine'].get('load_average', [])))}",
-        f"{'generator':<11} {'cold s':>9} {'rebuild s':>10} {'peak MB':>9} {'rebuild MB':>11} "
-        f"{'pages':>8} {'feeds':>6} {'pages/s':>9}",
-    ]
-    for name, tool in result["tools"].items():
-        if tool.get("status") != "ok":
-            lines.append(f"{name:<11} {tool.get('status', 'n/a')}")
-            continue
-        cold, warm = tool["cold"], tool.get("rebuild", {})
-        lines.append(
-            f"{name:<11} {_num(cold['seconds']):>9} {_num(warm.get('seconds')):>10} "
-            f"{_num(cold['peak_mb'], 0):>9} {_num(warm.get('peak_mb'), 0):>11} "
-            f"{tool['pages']:>8,} {tool['feeds']:>6,} {_num(tool['pages_per_s'], 0):>9}")
-        if "status" in warm:
-            lines.append(f"{'':<11} rebuild {warm['status']}")
-        for label, part in (("cold", cold), ("rebuild", warm)):
-            if part.get("phases"):
-                text = "  ".join(f"{k} {v:.2f}s" for k, v in part["phases"].items())
-                lines.append(f"{'':<11} {label} phases: {text}")
-    lines.append(
-        f"paperpress import: {imp['archive']['days']} days {_num(imp['archive']['seconds'])} s "
-        f"(peak {_num(imp['archive']['peak_mb'], 0)} MB); one more day "
-        f"{_num(imp['one_day']['seconds'])} s (peak {_num(imp['one_day']['peak_mb'], 0)} MB)")
-    return "\n".join(lines)
-
-
 # -- command line ---------------------------------------------------------------
-def run_size(size: int, args: argparse.Namespace) -> dict:
-    prepared = prepare(size, args.seed, args.out, args.timeout, args.repeat)
+def select(size: int, args: argparse.Namespace) -> list[Tool]:
+    """The three generators for one size, with the reason each one is skipped, if it is."""
+    work = args.out / str(size)
     tools = [
-        paperpress_tool(prepared.work, args.timeout),
-        pelican_tool(prepared.work, args.pelican_timeout, size, args.pelican_max),
-        hugo_tool(prepared.work, args.timeout),
+        paperpress_tool(work, args.timeout),
+        pelican_tool(work, args.pelican_timeout, size, args.pelican_max),
+        hugo_tool(work, args.timeout, size, args.hugo_max),
     ]
-    result = {"size": size, "seed": args.seed, "repeat": args.repeat, "facts": prepared.facts,
-              "imports": prepared.imports, "machine": machine()}
-    load_before = os.getloadavg()[0]
     for tool in tools:
         if args.only and tool.name not in args.only:
             tool.skip = "not selected (--only)"
+    return tools
+
+
+def per_paper(phases_s: dict[str, float], papers: int) -> dict[str, float]:
+    """Phase seconds as microseconds per paper: whether growth is linear shows at a glance."""
+    return {name: round(secs * 1e6 / max(1, papers), 1) for name, secs in phases_s.items()}
+
+
+def add_output(results: dict[str, dict], tools: Sequence[Tool], papers: int) -> None:
+    """Output file bytes for every generator that built; per page kind for paperpress."""
+    for tool in tools:
+        result = results[tool.name]
+        if result.get("status") != "ok":
+            continue
+        output = output_bytes(tool.output)
+        if tool.name != "paperpress":
+            output.pop("kinds")
+        output["bytes_per_paper"] = round(output["bytes"] / max(1, papers))
+        result["output"] = output
+
+
+def add_serve(result: dict, tool: Tool, pid: str, args: argparse.Namespace) -> None:
+    """paperpress's save-to-reload times under `paperpress serve` (Pelican and Hugo: n/a)."""
+    if result.get("status") != "ok" or args.no_serve:
+        return
+    print(f"  serve: {2 * args.saves} note saves, in place and renamed over", flush=True)
+    try:
+        result["serve"] = reload.measure(tool.cwd, pid, args.saves, args.timeout)
+    except reload.ReloadError as err:
+        result["serve"] = {"status": f"failed: {err}"}
+
+
+def run_size(size: int, args: argparse.Namespace) -> dict:
+    tools = select(size, args)
+    peers = [t.name for t in tools if t.name != "paperpress" and not t.skip]
+    prepared = prepare(size, args.seed, args.out, args.timeout, args.repeat, peers)
+    result = {"size": size, "seed": args.seed, "repeat": args.repeat, "facts": prepared.facts,
+              "imports": prepared.imports, "machine": machine()}
+    load_before = os.getloadavg()[0]
     result["tools"] = bench_tools(tools, prepared.probes, args.repeat)
+    papers = prepared.facts["papers"]
+    add_output(result["tools"], tools, papers)
+    paperpress = result["tools"]["paperpress"]
+    if paperpress.get("cold", {}).get("phases"):
+        paperpress["cold"]["us_per_paper"] = per_paper(paperpress["cold"]["phases"], papers)
+    add_serve(paperpress, tools[0], prepared.probes[0], args)
     # Other work on the machine skews every number; say how busy it was.
     result["machine"]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
@@ -329,6 +347,12 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="seconds per Pelican run")
     parser.add_argument("--pelican-max", type=int, default=10_000,
                         help="skip Pelican above this many papers")
+    parser.add_argument("--hugo-max", type=int, default=10_000,
+                        help="skip Hugo above this many papers")
+    parser.add_argument("--saves", type=int, default=6,
+                        help="note saves per save style in the serve-reload measurement")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="leave out the serve-reload measurement")
     parser.add_argument("--only", nargs="+", choices=("paperpress", "pelican", "hugo"),
                         help="run only these generators")
     return parser.parse_args(argv)
@@ -341,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("note: /usr/bin/time not found; peak memory is n/a (apt-get install time)")
     for size in args.sizes:
         result = run_size(size, args)
-        print(table(result), flush=True)
+        print(report.table(result), flush=True)
         path = args.results / f"results-{size}.json"
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.name}", flush=True)
