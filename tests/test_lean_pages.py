@@ -91,3 +91,23 @@ def test_neighbour_links_are_named_by_the_words_not_the_arrows(any_site: Site) -
     css = next(site.out.glob("static/style.*.css")).read_text(encoding="utf-8")
     assert '.neighbours .prev a::before { content: "← "; content: "← " / ""; }' in css
     assert '.neighbours .next a::after { content: " →"; content: " →" / ""; }' in css
+
+
+def test_a_topic_page_card_shows_the_papers_other_topics(any_site: Site) -> None:
+    """On a topic's page every card is on that topic: its chip would say it fifty times.
+    The paper's other topics are there, as on its day's card."""
+    site = any_site
+    full = {paper: card for day in content_days(site) if site.exists(f"days/{day}/")
+            for paper, card in _cards(site, f"days/{day}/").items()}
+    others = 0
+    for location in site.html_locations():
+        if not re.fullmatch(r"topics/[^/]+/(page/\d+/)?", location):
+            continue
+        own = "/".join(location.split("/")[:2]) + "/"
+        for paper, card in _cards(site, location).items():
+            chips = [site.location_of(a["href"], location) for a in card.select("ul.tags a")]
+            assert own not in chips, (location, paper)
+            expected = [site.location_of(a["href"]) for a in full[paper].select("ul.tags a")]
+            assert chips == [chip for chip in expected if chip != own], (location, paper)
+            others += bool(chips)
+    assert others
