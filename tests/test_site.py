@@ -330,7 +330,10 @@ def test_paper_pages_show_every_fact(any_site: Site) -> None:
         og = {m["property"]: m["content"] for m in soup.find_all("meta", property=True)}
         assert og["og:title"] == plain_tex(paper["title"])
         assert og["og:url"] == site.base_url + f"papers/{pid}/"
-        assert og["og:type"] == "article" and og["og:description"]
+        assert og["og:type"] == "article"
+        # link previews read the page's one description (no og:description copy of it)
+        assert "og:description" not in og
+        assert soup.find("meta", attrs={"name": "description"})["content"]
 
 
 def test_abstract_links_are_clickable(shipped_site: Site) -> None:

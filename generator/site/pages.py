@@ -384,13 +384,16 @@ class Planner:
         return context
 
     def _paper_feeds(self, card: Card) -> tuple[FeedLink, ...]:
-        """The feeds that list this paper: its topics' and its organization's."""
-        feeds = tuple(
-            link for name, location in card.topics for link in self.feed_links(name, location)
-        )
+        """The feeds that list this paper: its topics' and its organization's, RSS only.
+
+        A paper page is the one page of each paper: naming every flavour of every feed
+        that lists it would cost as much as its related papers; the listing's own page
+        names all three, and feeds.opml every feed."""
+        listings = [*card.topics]
         if card.org_location and card.org_name:
-            feeds += self.feed_links(card.org_name, card.org_location)
-        return feeds
+            listings.append((card.org_name, card.org_location))
+        return tuple(link for name, location in listings
+                     for link in self.feed_links(name, location) if link.kind == "rss")
 
     @cached_property
     def feed_listings(self) -> tuple[FeedListing, ...]:
