@@ -15,9 +15,13 @@ import importlib
 import json
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from archive_helpers import REAL, cli, new_archive, tree, write
+
+from generator.core.store import dump
+from generator.ingest.importer import FORMAT_ALONE, formatted
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "import-golden.json"
 API_DAY = Path(__file__).resolve().parent / "fixtures" / "api" / "2026-01-09.json"
@@ -63,6 +67,15 @@ def test_import_writes_the_recorded_bytes(tmp_path: Path) -> None:
     assert len(want) > 300
     assert sorted(got) == sorted(want)
     assert [path for path in want if got[path] != want[path]] == []
+
+
+def test_many_records_are_formatted_in_order_on_every_core() -> None:
+    """Past `FORMAT_ALONE` records the import formats them in worker processes: the same
+    bytes, in the same order, as one by one."""
+    records = [{"id": f"p{i}", "title": f"Paper {i}: {'long words ' * (i % 9)}".strip(),
+                "first_seen": date(2024, 1, 1 + i % 28), "upvotes": i} for i in range(2600)]
+    assert len(records) > FORMAT_ALONE
+    assert formatted(records) == [dump(r).encode("utf-8") for r in records]
 
 
 if __name__ == "__main__":  # record the fixture again
