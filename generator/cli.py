@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import __version__
-from .archive import notes, skeleton
+from .archive import skeleton
 from .core import ids
 from .core.lock import archive_lock
 from .core.model import Paper
@@ -304,6 +304,7 @@ def choose(paths: ContentPaths, words: list[str]) -> str:
 
 
 def _note(paths: ContentPaths, pid: str) -> None:
+    from .archive import notes
     from .archive.content import Loader
     from .archive.topics import assign, compile_rules
 

@@ -7,9 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.core import store
 from generator.core.store import (
     ContentError,
     Problem,
@@ -64,6 +66,44 @@ def test_any_text_round_trips_and_dumps_deterministically(text: str, words: list
     data = {"title": text, "abstract": " ".join(words + [text] * 3), "links": words}
     assert load_text(dump(data), "x") == data
     assert dump(load_text(dump(data), "x")) == dump(data)
+
+
+def reference(data: object) -> str:
+    """What PyYAML's own (Python) emitter writes: the bytes `dump` must keep."""
+    return yaml.dump(data, Dumper=store._Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=80, indent=2)
+
+
+# words that make an emitter choose a style: indicators, look-alikes of other types,
+# long words at the wrap column, wide and accented characters, spaces at the edges
+WORDS = st.sampled_from([
+    "yes", "null", "~", "1.5", "0x1F", "2024-01-02", "12:30", "- ", ": ", "#", " #", "...",
+    "---", "<<", "'", '"', "a:b", "http://x.y/z?q=1#f", "@x", "`", "!t", "&a", "*a", "%Y",
+    "? ", "|", ">", "[]", "{}", "", " ", "  ", "é", "—", "漢字", "\xa0", "\u3000", "\ufffd",
+    "\u2027", "\u202a", "\u200b", "\ufeff", "\u2028", "\t", "\n", "😀", "\x85", "\x7f",
+    "w" * 79, "w" * 80, "w" * 81, "word",
+])
+TEXT = st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=40).map("".join) | st.lists(
+    WORDS, max_size=60).map(" ".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(TEXT, TEXT, st.lists(TEXT, max_size=4), st.dictionaries(TEXT, TEXT, max_size=3),
+       st.one_of(st.none(), st.booleans(), st.integers(), st.dates()))
+def test_dump_writes_what_pyyamls_own_emitter_writes(title: str, abstract: str,
+                                                     names: list[str], more: dict,
+                                                     value: object) -> None:
+    """`dump` hands most records to libyaml's emitter: it must write PyYAML's bytes."""
+    data = {"id": "x", "title": title, "abstract": abstract, "authors": names,
+            "organization": {"slug": title[:20], "name": abstract}, "first_seen": date(2024, 1, 2),
+            "more": more, "value": value, "papers": [{"id": title, "upvotes": 3}]}
+    assert dump(data) == reference(data)
+
+
+@pytest.mark.parametrize("key", ["", "k" * 99, "k" * 100, "k" * 128, "k" * 129, "é" * 130])
+def test_dump_writes_long_and_empty_keys_as_pyyaml_does(key: str) -> None:
+    data = {"id": "x", key: "value", "list": [{key: 1}]}
+    assert dump(data) == reference(data)
 
 
 def test_loading_is_safe_only(tmp_path: Path) -> None:

@@ -46,9 +46,11 @@ SCRAPED_FORMS = ("json", "html", "txt")
 
 @dataclass(frozen=True)
 class ContentPaths:
+    """The archive's folders, each worked out once (an import asks for a path per paper)."""
+
     root: Path
 
-    @property
+    @cached_property
     def content(self) -> Path:
         return self.root / "content"
 
@@ -69,19 +71,19 @@ class ContentPaths:
     def topics_yaml(self) -> Path:
         return self.content / "topics.yaml"
 
-    @property
+    @cached_property
     def days_dir(self) -> Path:
         return self.content / "days"
 
-    @property
+    @cached_property
     def papers_dir(self) -> Path:
         return self.content / "papers"
 
-    @property
+    @cached_property
     def notes_dir(self) -> Path:
         return self.content / "notes"
 
-    @property
+    @cached_property
     def scraped_dir(self) -> Path:
         return self.content / "scraped"
 

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from ..core.paths import SCRAPED_FORMS as FORMS
-from . import api, listing_page, scrape
+from . import api, scrape
 
 __all__ = ["FORMS", "form_of", "parse"]
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
@@ -33,6 +33,8 @@ def parse(raw: bytes, override: date | None = None) -> scrape.ScrapedDay:
     form = form_of(raw)
     if form == "json":
         return api.parse(raw, override)
-    if form == "html":
+    if form == "html":  # imported here: its HTML parser costs more to load than a day's import
+        from . import listing_page
+
         return listing_page.parse(raw, override)
     return scrape.parse(raw, override)

@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..core import ids
+from ..core import ids, parallel
 from ..core.model import SOURCE_FIELDS, paper_file_order
 from ..core.paths import ContentPaths
 from ..core.store import ContentError, Problem, dump, item_lines, load_text
@@ -593,19 +593,23 @@ class Importer:
         a file that already holds its bytes is left alone (its mtime too).
         """
         order = {self.paths.papers_dir: 0, self.paths.scraped_dir: 1}
-        writes: dict[Path, bytes] = {}
-        deletes: list[Path] = []
-        fresh: set[str] = set()
+        planned: list[tuple[Path, bytes | dict | None]] = []
         for path in sorted(self.writes, key=lambda p: (order.get(p.parent, 2), p)):
             data = self.writes[path]
             if isinstance(data, dict) and data == self.on_file.get(path.stem):
                 continue  # the file already says this: no need to format it again
+            planned.append((path, data))
+        texts = iter(formatted([d for _, d in planned if isinstance(d, dict)]))
+        writes: dict[Path, bytes] = {}
+        deletes: list[Path] = []
+        fresh: set[str] = set()
+        for path, data in planned:
             if data is None:
                 if os.path.lexists(path):
                     deletes.append(path)
                     self.summary.papers_removed += path.parent == self.paths.papers_dir
                 continue
-            raw = data if isinstance(data, bytes) else dump(data).encode("utf-8")
+            raw = data if isinstance(data, bytes) else next(texts)
             before = self.current(path)
             if before == raw:
                 continue
@@ -623,3 +627,25 @@ class Importer:
     def current(self, path: Path) -> bytes | None:
         """A file's bytes now, None when there is none."""
         return _read(self.paths, path)
+
+
+FORMAT_CHUNK = 500  # records a worker formats at a time
+FORMAT_ALONE = 2000  # fewer records than this are formatted here: forking would cost more
+
+
+def formatted(records: list[dict]) -> list[bytes]:
+    """Each record's YAML bytes, in order; an import from scratch writes a file per paper,
+    so many records are formatted on every core."""
+    if len(records) < FORMAT_ALONE:
+        return _format(records, (0, len(records)))[1]
+    out: list[bytes] = []
+    done: dict[int, list[bytes]] = {}
+    parallel.run(_format, [(i, i + FORMAT_CHUNK) for i in range(0, len(records), FORMAT_CHUNK)],
+                 lambda part: done.__setitem__(*part), shared=records)
+    for start in sorted(done):
+        out.extend(done[start])
+    return out
+
+
+def _format(records: list[dict], bounds: tuple[int, int]) -> tuple[int, list[bytes]]:
+    return bounds[0], [dump(r).encode("utf-8") for r in records[bounds[0]:bounds[1]]]

@@ -227,12 +227,15 @@ def _apply(paths: ContentPaths, folder: Path, record: Record) -> None:
 
     Raises OSError with the target's name when a step fails.
     """
+    made: set[Path] = set()  # folders known to exist: one mkdir per folder, not per file
     for index, target in enumerate(record.writes):
         staged, dest = folder / f"new-{index}", paths.content / target
         if not os.path.lexists(staged):
             continue  # moved in an earlier run
         _keep(dest, folder / f"old-{index}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
         try:
             os.replace(staged, dest)
         except OSError as err:
