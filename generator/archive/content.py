@@ -235,31 +235,39 @@ class Loader:
 
     def _parse(self, path: Path, make: Callable, parse_yaml: bool) -> Any:
         text = path.read_text(encoding="utf-8")
-        data = load_text(text, self.rel(path)) if parse_yaml else text
+        # the file's name for messages is worked out only when there is one to give
+        data = self._yaml(text, path) if parse_yaml else text
         problems: list[Problem] = []
         value = make(path, data, text, problems)
         if problems or value is None:
             raise ContentError(problems or [Problem(self.rel(path), 1, "unreadable")])
         return value
 
+    def _yaml(self, text: str, path: Path) -> Any:
+        try:
+            return load_text(text, "")
+        except ContentError as err:
+            rel = self.rel(path)
+            raise ContentError([Problem(rel, p.line, p.message) for p in err.problems]) from None
+
     def _paper(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Paper | None:
         """A paper file, checked field by field against `PAPER_FIELDS`."""
-        rel = self.rel(path)
-        if not ids.is_safe_id(path.stem):
-            problems.append(Problem(rel, 0, "file name is not a valid paper id"))
+        stem = path.stem
+        if not ids.is_safe_id(stem):
+            problems.append(Problem(self.rel(path), 0, "file name is not a valid paper id"))
             return None
         if not isinstance(data, dict):
-            problems.append(Problem(rel, 1, "a paper file must be a mapping of fields"))
+            problems.append(Problem(self.rel(path), 1, "a paper file must be a mapping of fields"))
             return None
         values: dict[str, Any] = {}
         lines: dict[str, int] | None = None
         for spec in PAPER_FIELDS:
-            value, message = _field(spec, data.get(spec.key), path.stem)
+            value, message = _field(spec, data.get(spec.key), stem)
             if message is None:
                 values.update(_attributes(spec, value))
                 continue
             lines = lines if lines is not None else key_lines(text)
-            problems.append(Problem(rel, lines.get(spec.key, 1), message))
+            problems.append(Problem(self.rel(path), lines.get(spec.key, 1), message))
         if problems:
             return None
         return Paper(**values)
