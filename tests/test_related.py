@@ -315,3 +315,21 @@ def test_a_generated_archive_ranks_as_the_plain_statement_of_the_method() -> Non
     expected = _reference_rank(list(docs.values()))
     assert related.rank(docs.values(), parallel_ok=False) == expected
     assert sum(len(near) == related.SHOWN for near in expected.values()) > 250
+
+
+def _double(value: int) -> int:
+    return value * 2
+
+
+def _refuse(value: int) -> int:
+    raise ValueError(f"no {value}")
+
+
+def test_work_done_apart_returns_its_result_or_raises_its_error() -> None:
+    """The ranking of a large archive runs in a process of its own (its working memory
+    then leaves with it): the caller gets its value, or its very exception."""
+    from generator.core import parallel
+
+    assert parallel.apart(_double, 21) == 42
+    with pytest.raises(ValueError, match="no 7"):
+        parallel.apart(_refuse, 7)

@@ -264,7 +264,8 @@ class RelatedCache:
             self._load()
         self.computed = key != self.key
         if self.computed:
-            self.key, self.value = key, rank(docs)
+            many = len(docs) >= PARALLEL_MIN  # its working memory is given back whole
+            self.key, self.value = key, parallel.apart(rank, docs) if many else rank(docs)
         return self.value
 
     def _load(self) -> None:
