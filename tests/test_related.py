@@ -250,3 +250,86 @@ def test_the_ranking_is_the_same_on_one_core_and_on_many() -> None:
     docs = [(f"p{n:05}", " ".join(rng.sample(words, 6)), " ".join(rng.choices(words, k=60)))
             for n in range(related.PARALLEL_MIN + 100)]
     assert related.rank(docs) == related.rank(docs, parallel_ok=False)
+
+
+def _reference_rank(docs: list[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    """The ranking as the module's docstring states it, written plainly: each paper's
+    TF-IDF vector cut to its TERMS heaviest usable words, each word's POSTINGS heaviest
+    papers, and every candidate's score summed in the paper's word order."""
+    import math
+    from collections import Counter
+
+    docs = sorted(docs)
+    stems: dict = {}
+    tfs = []
+    for _, title, abstract in docs:
+        words = re_words(abstract) + re_words(title) * related.TITLE_WEIGHT
+        found = Counter(stems.setdefault(w, related.stem(w)) for w in words)
+        found.pop(None, None)
+        tfs.append(found)
+    df = Counter(term for tf in tfs for term in tf)
+    total = len(docs)
+    vecs = []
+    for tf in tfs:
+        weights = {t: (1 + math.log(n)) * (math.log((1 + total) / (1 + df[t])) + 1)
+                   for t, n in tf.items()}
+        norm = math.hypot(*weights.values()) or 1.0
+        usable = [t for t in tf if 1 < df[t] <= related.COMMON * total]
+        kept = sorted(usable, key=lambda t: -weights[t])[:related.TERMS]
+        vecs.append([(t, weights[t] / norm) for t in kept])
+    lists: dict[str, list[tuple[float, int]]] = {}
+    for index, vec in enumerate(vecs):
+        for term, weight in vec:
+            lists.setdefault(term, []).append((-weight, index))
+    top = {term: sorted(found)[:related.POSTINGS] for term, found in lists.items()}
+    out = {}
+    for index, vec in enumerate(vecs):
+        scores: dict[int, float] = {}
+        for term, weight in vec:
+            for w, other in top[term]:
+                scores[other] = scores.get(other, 0.0) + weight * -w
+        scores.pop(index, None)
+        best = sorted(scores, key=lambda d: (-scores[d], d))[:related.SHOWN]
+        out[docs[index][0]] = tuple(docs[d][0] for d in best)
+    return out
+
+
+def re_words(text: str) -> list[str]:
+    return related._WORD.findall(text.lower())
+
+
+def test_a_generated_archive_ranks_as_the_plain_statement_of_the_method() -> None:
+    """Benchmark days (real-looking titles and abstracts, relisted papers, shared topics):
+    the compact counts, postings and top-k selection give the plain method's lists."""
+    import importlib
+    import sys
+
+    from generator.core.ids import paper_id
+    from generator.ingest.scrape import parse
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    synth = importlib.import_module("bench.synth")
+    docs = {paper_id(e.title): (paper_id(e.title), e.title, e.abstract)
+            for day in synth.Synth(11).days(10) for e in parse(day.data).entries}
+    assert len(docs) > 300
+    expected = _reference_rank(list(docs.values()))
+    assert related.rank(docs.values(), parallel_ok=False) == expected
+    assert sum(len(near) == related.SHOWN for near in expected.values()) > 250
+
+
+def _double(value: int) -> int:
+    return value * 2
+
+
+def _refuse(value: int) -> int:
+    raise ValueError(f"no {value}")
+
+
+def test_work_done_apart_returns_its_result_or_raises_its_error() -> None:
+    """The ranking of a large archive runs in a process of its own (its working memory
+    then leaves with it): the caller gets its value, or its very exception."""
+    from generator.core import parallel
+
+    assert parallel.apart(_double, 21) == 42
+    with pytest.raises(ValueError, match="no 7"):
+        parallel.apart(_refuse, 7)

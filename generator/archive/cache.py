@@ -111,26 +111,29 @@ class ParseCache:
         stat = path.stat()
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
-    def has(self, path: Path, kind: type = object) -> bool:
-        """Whether `path` is cached, as a `kind`, as it is on disk now."""
-        hit = self.shards.get(path.parent.name, {}).get(str(path))
+    def has(self, path: Path, kind: type = object, shard: str | None = None) -> bool:
+        """Whether `path` is cached, as a `kind`, as it is on disk now (`shard`: its
+        folder's name, when the caller knows it)."""
+        hit = self.shards.get(shard or path.parent.name, {}).get(str(path))
         try:
             return hit is not None and _valid(hit, self.key(path), kind)
         except OSError:
             return False
 
-    def put(self, path: Path, key: Key, value: Any, parsed_ns: int) -> None:
-        """Store a value parsed elsewhere (a worker process) from the file as it was at `key`."""
-        self.shards.setdefault(path.parent.name, {})[str(path)] = (key, value, parsed_ns)
-        self.fresh.add(str(path))
+    def put(self, shard: str, name: str, key: Key, value: Any, parsed_ns: int) -> None:
+        """Store a value parsed elsewhere (a worker process) from the file `name` (its
+        path, in folder `shard`) as it was at `key`."""
+        self.shards.setdefault(shard, {})[name] = (key, value, parsed_ns)
+        self.fresh.add(name)
 
-    def get(self, path: Path, parse: Callable[[Path], Any], kind: type = object) -> Any:
+    def get(self, path: Path, parse: Callable[[Path], Any], kind: type = object,
+            shard_name: str | None = None) -> Any:
         """The parsed value of `path`, parsing only when the file changed (or the
-        cached value is not a `kind`)."""
+        cached value is not a `kind`); `shard_name` is its folder's name, when known."""
         key = self.key(path)
         name = str(path)
         self.used.add(name)
-        shard = self.shards.setdefault(path.parent.name, {})
+        shard = self.shards.setdefault(shard_name or path.parent.name, {})
         hit = shard.get(name)
         if hit is not None and _valid(hit, key, kind):
             return hit[1]

@@ -155,18 +155,23 @@ class Loader:
         """Every file of one kind, through the parse cache, keyed by file stem."""
         out: dict = {}
         paths = self._listing(folder, suffix)
-        if len(paths) - self.cache.count(folder.name) >= PARALLEL_PARSE:  # a first build
-            self._prefetch([p for p in paths if not self.cache.has(p, kind)], make, parse_yaml)
+        shard = folder.name
+        cached = self.cache.count(shard)
+        if len(paths) - cached >= PARALLEL_PARSE:  # a first build
+            todo = [p for p in paths if not self.cache.has(p, kind, shard)] if cached else paths
+            self._prefetch(todo, make, parse_yaml, shard)
         for path in paths:
-            value = self._get(path, make, kind, parse_yaml)
+            value = self._get(path, make, kind, parse_yaml, shard)
             if value is not None:
                 out[path.stem] = value
         return out
 
-    def _get(self, path: Path, make: Callable, kind: type, parse_yaml: bool = True) -> Any:
+    def _get(self, path: Path, make: Callable, kind: type, parse_yaml: bool = True,
+             shard: str | None = None) -> Any:
         """One file through the parse cache; None after recording why it cannot be read."""
         try:
-            return self.cache.get(path, lambda p: self._parse(p, make, parse_yaml), kind)
+            return self.cache.get(path, lambda p: self._parse(p, make, parse_yaml), kind,
+                                  shard)
         except ContentError as err:
             self.problems.extend(err.problems)
         except (OSError, UnicodeDecodeError) as err:
@@ -217,7 +222,8 @@ class Loader:
                 paths.append(path)
         return paths
 
-    def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool) -> None:
+    def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool,
+                  shard: str) -> None:
         """Parse many new files on every core (a first build of a large archive).
 
         Workers parse and validate; what they could parse goes into the cache,
@@ -226,40 +232,48 @@ class Loader:
         """
         if not parallel.can_fork():
             return
-        def store(parsed: list[tuple[Path, tuple, Any, int]]) -> None:
-            for path, key, value, parsed_ns in parsed:
-                self.cache.put(path, key, value, parsed_ns)
+        def store(parsed: list[tuple[str, tuple, Any, int]]) -> None:
+            for name, key, value, parsed_ns in parsed:
+                self.cache.put(shard, name, key, value, parsed_ns)
 
         parallel.run(_parse_chunk, parallel.chunks(paths, 500), store,
                      shared=(self, make, parse_yaml))
 
     def _parse(self, path: Path, make: Callable, parse_yaml: bool) -> Any:
         text = path.read_text(encoding="utf-8")
-        data = load_text(text, self.rel(path)) if parse_yaml else text
+        # the file's name for messages is worked out only when there is one to give
+        data = self._yaml(text, path) if parse_yaml else text
         problems: list[Problem] = []
         value = make(path, data, text, problems)
         if problems or value is None:
             raise ContentError(problems or [Problem(self.rel(path), 1, "unreadable")])
         return value
 
+    def _yaml(self, text: str, path: Path) -> Any:
+        try:
+            return load_text(text, "")
+        except ContentError as err:
+            rel = self.rel(path)
+            raise ContentError([Problem(rel, p.line, p.message) for p in err.problems]) from None
+
     def _paper(self, path: Path, data: Any, text: str, problems: list[Problem]) -> Paper | None:
         """A paper file, checked field by field against `PAPER_FIELDS`."""
-        rel = self.rel(path)
-        if not ids.is_safe_id(path.stem):
-            problems.append(Problem(rel, 0, "file name is not a valid paper id"))
+        stem = path.stem
+        if not ids.is_safe_id(stem):
+            problems.append(Problem(self.rel(path), 0, "file name is not a valid paper id"))
             return None
         if not isinstance(data, dict):
-            problems.append(Problem(rel, 1, "a paper file must be a mapping of fields"))
+            problems.append(Problem(self.rel(path), 1, "a paper file must be a mapping of fields"))
             return None
         values: dict[str, Any] = {}
         lines: dict[str, int] | None = None
         for spec in PAPER_FIELDS:
-            value, message = _field(spec, data.get(spec.key), path.stem)
+            value, message = _field(spec, data.get(spec.key), stem)
             if message is None:
                 values.update(_attributes(spec, value))
                 continue
             lines = lines if lines is not None else key_lines(text)
-            problems.append(Problem(rel, lines.get(spec.key, 1), message))
+            problems.append(Problem(self.rel(path), lines.get(spec.key, 1), message))
         if problems:
             return None
         return Paper(**values)
@@ -444,14 +458,15 @@ PARALLEL_PARSE = 1000  # files; fewer parse faster than a worker pool starts
 
 
 def _parse_chunk(shared: tuple[Loader, Callable, bool],
-                 paths: list[Path]) -> list[tuple[Path, tuple, Any, int]]:
-    """Parse files in a worker: (path, cache key, value) for those that parsed cleanly."""
+                 paths: list[Path]) -> list[tuple[str, tuple, Any, int]]:
+    """Parse files in a worker: (path as text, cache key, value) for those that parsed
+    cleanly (text, as a path object costs more to send and to use)."""
     loader, make, parse_yaml = shared
     out = []
     for path in paths:
         try:
             key, parsed_ns = loader.cache.key(path), time.time_ns()
-            out.append((path, key, loader._parse(path, make, parse_yaml), parsed_ns))
+            out.append((str(path), key, loader._parse(path, make, parse_yaml), parsed_ns))
         except (ContentError, OSError, UnicodeDecodeError):
             continue  # parsed again, and reported, by the main process
     return out

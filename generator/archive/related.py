@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import compress
-from operator import itemgetter, mul
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def counts(title: str, abstract: str, stems: dict[str, str | None]) -> Counter[s
 _TF = [0.0] + [1 + math.log(n) for n in range(1, 4096)]  # sublinear tf, looked up in C
 
 
-Counts = tuple[tuple[str, ...], tuple[int, ...]]  # a paper's words and their counts
+Counts = tuple[str, bytes | tuple[int, ...]]  # a paper's words, space-separated, and counts
 
 
 def vectors(docs: Sequence[Doc], parallel_ok: bool = True) -> list[Vector]:
@@ -108,10 +108,11 @@ def vectors(docs: Sequence[Doc], parallel_ok: bool = True) -> list[Vector]:
     tfs: list[Counts] = _gather(_count_part, parts, docs, on_cores, len(docs))
     df: Counter[str] = Counter()
     for terms, _ in tfs:
-        df.update(terms)
+        df.update(terms.split(" ") if terms else ())
     total = len(docs)
     idf = {term: math.log((1 + total) / (1 + n)) + 1 for term, n in df.items()}
-    usable = {term for term, n in df.items() if 1 < n <= COMMON * total}
+    # each usable word to itself: the vectors then share one string per word
+    usable = {term: term for term, n in df.items() if 1 < n <= COMMON * total}
     return _gather(_vector_part, parts, (tfs, idf, usable), on_cores, len(docs))
 
 
@@ -133,19 +134,27 @@ def _count_part(docs: Sequence[Doc], part: range) -> tuple[int, list[Counts]]:
     found = []
     for index in part:
         tf = counts(docs[index][1], docs[index][2], stems)
-        found.append((tuple(tf), tuple(tf.values())))
+        found.append(_pack(tf))
     return part.start, found
 
 
-def _vector_part(shared: tuple[Sequence[Counts], dict[str, float], set[str]],
+def _pack(tf: Counter[str]) -> Counts:
+    """A paper's counts in two flat objects: its words joined by spaces (a word has none)
+    and the counts as bytes. Held for every paper at once, this is a third of two tuples."""
+    ns = tf.values()
+    return " ".join(tf), bytes(ns) if max(ns, default=0) < 256 else tuple(ns)
+
+
+def _vector_part(shared: tuple[Sequence[Counts], dict[str, float], dict[str, str]],
                  part: range) -> tuple[int, list[Vector]]:
     tfs, idf, usable = shared
     return part.start, [_vector(*tfs[index], idf, usable) for index in part]
 
 
-def _vector(terms: tuple[str, ...], ns: tuple[int, ...], idf: dict[str, float],
-            usable: set[str]) -> Vector:
+def _vector(joined: str, ns: Sequence[int], idf: dict[str, float],
+            usable: dict[str, str]) -> Vector:
     """One paper's vector from its word counts, each step a map in C."""
+    terms = joined.split(" ") if joined else []
     if ns and max(ns) >= len(_TF):  # a word thousands of times: capped
         ns = tuple(min(n, len(_TF) - 1) for n in ns)
     weights = list(map(mul, map(_TF.__getitem__, ns), map(idf.__getitem__, terms)))
@@ -153,7 +162,7 @@ def _vector(terms: tuple[str, ...], ns: tuple[int, ...], idf: dict[str, float],
     kept = compress(range(len(terms)), map(usable.__contains__, terms))
     # stable: equal weights keep the text's order, so the cut is the same every time
     order = sorted(kept, key=weights.__getitem__, reverse=True)[:TERMS]
-    return tuple(terms[i] for i in order), tuple(weights[i] / norm for i in order)
+    return tuple(usable[terms[i]] for i in order), tuple(weights[i] / norm for i in order)
 
 
 Postings = dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
@@ -161,15 +170,21 @@ Postings = dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
 
 def postings(vecs: Sequence[Vector]) -> Postings:
     """Each word's papers (by index) and its weight in them: the `POSTINGS` heaviest."""
-    lists: dict[str, list[tuple[float, int]]] = {}
-    for index, (terms, weights) in enumerate(vecs):
+    papers: dict[str, list[int]] = {}
+    weighs: dict[str, list[float]] = {}
+    for index, (terms, weights) in enumerate(vecs):  # no object made per (word, paper)
         for term, weight in zip(terms, weights, strict=True):
-            lists.setdefault(term, []).append((-weight, index))
+            if term in papers:
+                papers[term].append(index)
+                weighs[term].append(weight)
+            else:
+                papers[term], weighs[term] = [index], [weight]
     out: Postings = {}
-    for term, found in lists.items():
-        found.sort()
-        top = found[:POSTINGS]
-        out[term] = tuple(d for _, d in top), tuple(-w for w, _ in top)
+    for term, found in papers.items():
+        weight = weighs[term]
+        # heaviest first; a stable sort keeps equal weights in index order, as `found` is
+        top = sorted(range(len(found)), key=weight.__getitem__, reverse=True)[:POSTINGS]
+        out[term] = tuple(found[i] for i in top), tuple(weight[i] for i in top)
     return out
 
 
@@ -188,15 +203,11 @@ def nearest(index: Index, doc: int, k: int = SHOWN) -> tuple[int, ...]:
         for other, w in zip(others, their, strict=True):
             scores[other] = get(other, 0.0) + weight * w
     scores.pop(doc, None)
-    if len(scores) <= k:
-        return tuple(sorted(scores, key=lambda d: (-scores[d], d)))
-    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:k]
-    last = best[-1][1]
-    if sum(1 for _, s in best if s == last) < list(scores.values()).count(last):
-        best = sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:k]  # a tie at the cut
-    else:
-        best.sort(key=lambda ds: (-ds[1], ds[0]))
-    return tuple(d for d, _ in best)
+    near: Iterable[int] = scores
+    if len(scores) > k:  # only those scoring at least the k-th best are sorted by id
+        last = sorted(scores.values(), reverse=True)[k - 1]
+        near = compress(scores, map(last.__le__, scores.values()))
+    return tuple(sorted(near, key=lambda d: (-scores[d], d))[:k])
 
 
 def _chunk(index: Index, docs: Sequence[int]) -> list[tuple[int, tuple[int, ...]]]:
@@ -253,7 +264,8 @@ class RelatedCache:
             self._load()
         self.computed = key != self.key
         if self.computed:
-            self.key, self.value = key, rank(docs)
+            many = len(docs) >= PARALLEL_MIN  # its working memory is given back whole
+            self.key, self.value = key, parallel.apart(rank, docs) if many else rank(docs)
         return self.value
 
     def _load(self) -> None:

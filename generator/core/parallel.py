@@ -55,3 +55,36 @@ def _call(part: Any) -> Any:
     assert _SLOT is not None
     function, shared = _SLOT
     return function(shared, part)
+
+
+def apart(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in a forked process, its result sent back: the memory a step
+    takes only while it runs (hundreds of megabytes at 100,000 papers) is given back whole
+    when that process ends, instead of staying in this one's heap, where every worker
+    forked later would carry it. In this process when forking is not possible."""
+    if not can_fork():
+        return function(*args)
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_apart, args=(writer, function, args))
+    process.start()
+    writer.close()
+    try:
+        ok, value = reader.recv()
+    except EOFError:  # the process died without a word (killed, out of memory)
+        ok, value = False, RuntimeError(f"{function.__name__} stopped unexpectedly")
+    finally:
+        reader.close()
+        process.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _apart(writer: Any, function: Callable[..., Any], args: tuple) -> None:
+    try:
+        found: tuple[bool, Any] = (True, function(*args))
+    except BaseException as err:  # handed to the caller, raised there
+        found = (False, err)
+    writer.send(found)
+    writer.close()

@@ -195,9 +195,53 @@ def _load(text: str) -> Any:
             return None
         if "*" in text or _may_nest_deep(text):  # else nothing to expand, nothing deep
             _check_shape(node)
-        return loader.construct_document(node)
+            return loader.construct_document(node)
+        try:
+            return _plain(loader, node)
+        except Exception:  # anything unusual, even an error: PyYAML's own way says it
+            return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+_TAG = "tag:yaml.org,2002:"
+# the scalars a document of plain maps, lists and implicit values holds, each built by the
+# loader's own constructor (or as it builds it); any other tag goes PyYAML's own way
+_SCALARS: dict[str, Any] = {
+    f"{_TAG}str": lambda loader, node: node.value,
+    f"{_TAG}int": lambda loader, node: _bounded_int(loader, node),
+    f"{_TAG}timestamp": yaml.constructor.SafeConstructor.construct_yaml_timestamp,
+    f"{_TAG}null": yaml.constructor.SafeConstructor.construct_yaml_null,
+    f"{_TAG}bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
+    f"{_TAG}float": yaml.constructor.SafeConstructor.construct_yaml_float,
+}
+
+
+class _Unusual(Exception):
+    """A node `_plain` leaves to PyYAML's constructor (a merge key, a tag, a set)."""
+
+
+def _plain(loader: _Loader, node: yaml.Node) -> Any:
+    """The value PyYAML's constructor builds, for a document of plain maps, lists and
+    scalars without aliases, built without its generic machinery: most of a paper file's
+    cost was that machinery. Only for shallow documents (the caller checks), as it recurs."""
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        build = _SCALARS.get(node.tag)
+        if build is None:
+            raise _Unusual
+        return build(loader, node)
+    if kind is yaml.SequenceNode and node.tag == f"{_TAG}seq":
+        return [_plain(loader, item) for item in node.value]
+    if kind is not yaml.MappingNode or node.tag != f"{_TAG}map":
+        raise _Unusual
+    out = {}
+    for key_node, value_node in node.value:
+        key = _plain(loader, key_node)
+        if isinstance(key, list | dict):  # unhashable: PyYAML says so, with its line
+            raise _Unusual
+        out[key] = _plain(loader, value_node)
+    return out
 
 
 def _may_nest_deep(text: str) -> bool:
