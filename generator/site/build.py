@@ -37,7 +37,7 @@ from ..core.store import ContentError, Problem, write_atomic
 from . import search as search_index
 from . import urls
 from .exports import RENDERERS
-from .output import Moves, OutputFolder, check_output_folder, remove_tree
+from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
 from .pages import Page, plan
 from .record import BuildRecord, Fingerprinter, candidates, changed_papers
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
@@ -79,7 +79,7 @@ class Job:
     archive: Archive
     urls: urls.Urls
     theme: Theme
-    staging: Path
+    writer: Writer  # into the staging folder
     previous: dict[str, tuple[bytes, str]]
     templates: dict[str | None, str]
     damaged: set[str]
@@ -105,9 +105,7 @@ def _work(job: Job, indices: list[int]) -> list[Outcome] | Problem:
             data = render_page(job.env, page, context, job.archive, job.urls)
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as err:
             return template_problem(err, job.theme)
-        target = job.staging / page.output
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        job.writer.write(page.output, data)
         out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest()))
     return out
 
@@ -279,7 +277,7 @@ class Builder:
 
     def _process(self, work: Work, archive: Archive, staging: Path) -> list[Outcome]:
         """Fingerprint the candidates and render the changed, on every core when it pays."""
-        job = Job(work.pages, work.env, archive, work.urls, work.theme, staging,
+        job = Job(work.pages, work.env, archive, work.urls, work.theme, Writer(staging),
                   work.old.pages, work.templates, work.damaged)
         bar = Progress("rendering", len(work.candidates), not self.progress)
         outcomes: list[Outcome] = []
