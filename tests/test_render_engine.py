@@ -1,0 +1,90 @@
+"""The render path's shortcuts give the bytes the plain ways give: printed values escaped
+as markupsafe escapes them, fingerprints whatever the pages before, files written whole."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import pytest
+from markupsafe import Markup, escape
+
+from generator.site.output import Writer
+from generator.site.pieces import Page
+from generator.site.record import Fingerprinter
+from generator.site.render import Template, output_escape
+
+HOSTILE = ["<script>alert('x')</script>", 'a "quoted" & <b>', "", "plain", "ünïcode « » →"]
+
+
+class Html:
+    """A value that renders itself (as Markup and jinja's own helpers do)."""
+
+    def __html__(self) -> str:
+        return "<i>own</i>"
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, Markup("<b>safe</b>"), 42, 3.5, None, True,
+                                   date(2026, 5, 20), Html(), ("<t>", 1)])
+def test_output_escape_gives_markupsafe_bytes(value: object) -> None:
+    assert output_escape(value) == str(escape(value))
+    assert type(output_escape(value)) in (str, Markup)
+
+
+TEMPLATE = """\
+{% macro box(title) %}<div title="{{ title }}">{{ caller() }}</div>{% endmacro %}
+{% set block %}<p>{{ text }}</p>{% endset %}
+<h1>{{ text }}</h1>{{ block }}{{ number }} {{ day }} {{ nothing }} {{ safe }} {{ own }}
+{{ text ~ number }} {{ items | join(", ") }} {{ text | replace("<", "[") }}
+{% for item in items %}<li>{{ item }}{{ loop.index }}</li>{% endfor %}
+{% call box(text) %}{{ text }}{% endcall %}
+{{ text | e }} {{ text | safe }} {{ "<lit>" }}
+"""
+
+
+def test_templates_print_what_stock_jinja_prints() -> None:
+    context = {"text": HOSTILE[0] + HOSTILE[1], "number": 7, "day": date(2026, 1, 8),
+               "nothing": None, "safe": Markup("<em>ok</em>"), "own": Html(),
+               "items": HOSTILE}
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    fast = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    fast.template_class = Template
+    expected = stock.from_string(TEMPLATE).render(context)
+    assert fast.from_string(TEMPLATE).render(context) == expected
+    assert "<h1>&lt;script&gt;" in expected
+    with pytest.raises(jinja2.UndefinedError):  # a missing value still fails the page
+        fast.from_string("{{ missing }}").render()
+
+
+def test_fingerprints_do_not_depend_on_the_pages_before() -> None:
+    """A page's fingerprint is the same whether a large page was fingerprinted before it
+    (the pickler is replaced after one) or not."""
+    page = Page("x/", "page.html")
+    small = {"title": "t", "ids": ("a", "b"), "day": date(2026, 1, 1)}
+    large = {"entries": tuple((i, str(i), date(2026, 1, 1)) for i in range(20_000))}
+    fresh = Fingerprinter().digest(page, small)
+    used = Fingerprinter()
+    assert used.digest(page, small) == fresh
+    big = used.digest(page, large)
+    assert used.digest(page, small) == fresh
+    assert used.digest(page, large) == big == Fingerprinter().digest(page, large)
+
+
+def test_writer_writes_whole_files_in_new_and_existing_folders(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    (tmp_path / "made").mkdir()  # made by another worker meanwhile
+    data = bytes(range(256)) * 4096  # larger than one write may take
+    writer.write("index.html", b"<p>home</p>")
+    writer.write("papers/x/index.html", data)
+    writer.write("papers/x/cite.bib", b"@misc{x}")
+    writer.write("made/deep/er/file.xml", b"<x/>")
+    writer.write("papers/x/cite.bib", b"@m")  # rewritten shorter: nothing of the old stays
+    assert (tmp_path / "index.html").read_bytes() == b"<p>home</p>"
+    assert (tmp_path / "papers/x/index.html").read_bytes() == data
+    assert (tmp_path / "papers/x/cite.bib").read_bytes() == b"@m"
+    assert (tmp_path / "made/deep/er/file.xml").read_bytes() == b"<x/>"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
