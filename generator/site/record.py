@@ -15,7 +15,8 @@ import copyreg
 import hashlib
 import io
 import pickle
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
 from ..archive.cache import Key
@@ -167,6 +168,26 @@ def _ref(digest: bytes) -> bytes:
     return digest
 
 
+class _Reducers(dict):
+    """The fingerprint pickler's dispatch table, filled per class on first sight: a
+    dataclass (a Placing, a FeedLink, the site's settings) is reduced to its class and
+    its fields' values in one C call, where pickle's way for a slotted dataclass calls
+    its Python `__getstate__` (with `fields()`) for every object of every page; any
+    other class keeps pickle's own reduction."""
+
+    def __missing__(self, cls: type) -> object:
+        if is_dataclass(cls):
+            values = attrgetter(*[f.name for f in fields(cls)])
+
+            def reduce(obj: object, cls: type = cls) -> tuple:
+                return cls, (values(obj),)
+
+            found = self[cls] = reduce
+        else:
+            found = self[cls] = methodcaller("__reduce_ex__", 5)
+        return found
+
+
 class Fingerprinter:
     """Digests page contexts. A shared object (a paper, its note, its card) is pickled
     once per build and stands in every page that shows it by its digest, through a
@@ -181,7 +202,7 @@ class Fingerprinter:
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
-        self.table = dict(copyreg.dispatch_table)
+        self.table = _Reducers(copyreg.dispatch_table)
         self.table.update(dict.fromkeys(self.SHARED, self._reduce))
         self.pickler = self._pickler()
         self.digests: dict[int, bytes] = {}  # by id(): shared objects outlive the build
