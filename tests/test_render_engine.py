@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from generator.site.output import Writer
 from generator.site.pieces import Page
 from generator.site.record import Fingerprinter
-from generator.site.render import Template, output_escape
+from generator.site.render import Context, Template, output_escape
 
 HOSTILE = ["<script>alert('x')</script>", 'a "quoted" & <b>', "", "plain", "ünïcode « » →"]
 
@@ -41,21 +41,44 @@ TEMPLATE = """\
 {% for item in items %}<li>{{ item }}{{ loop.index }}</li>{% endfor %}
 {% call box(text) %}{{ text }}{% endcall %}
 {{ text | e }} {{ text | safe }} {{ "<lit>" }}
+{{ day.isoformat() }} {{ plain(text) }} {{ which() }} {{ stop() }}|{{ keyed(a=text) }}
+{% for item in items %}{{ plain(item) }}{{ which() }}{{ day.replace(day=loop.index) }}{% endfor %}
 """
+
+
+def plain(value: str) -> str:
+    return value.upper()
+
+
+@jinja2.pass_context
+def which(context: jinja2.runtime.Context) -> str:
+    return f"<{context.get('item', 'outside')}>"
+
+
+def stop() -> str:
+    raise StopIteration
+
+
+def keyed(a: str = "") -> Markup:
+    return Markup("<k>") + a
 
 
 def test_templates_print_what_stock_jinja_prints() -> None:
     context = {"text": HOSTILE[0] + HOSTILE[1], "number": 7, "day": date(2026, 1, 8),
                "nothing": None, "safe": Markup("<em>ok</em>"), "own": Html(),
-               "items": HOSTILE}
-    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    fast = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+               "items": HOSTILE, "plain": plain, "which": which, "stop": stop,
+               "keyed": keyed}
+    stock = jinja2.Environment(autoescape=True)
+    fast = jinja2.Environment(autoescape=True)
     fast.template_class = Template
+    fast.context_class = Context
     expected = stock.from_string(TEMPLATE).render(context)
     assert fast.from_string(TEMPLATE).render(context) == expected
     assert "<h1>&lt;script&gt;" in expected
+    strict = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    strict.template_class, strict.context_class = Template, Context
     with pytest.raises(jinja2.UndefinedError):  # a missing value still fails the page
-        fast.from_string("{{ missing }}").render()
+        strict.from_string("{{ missing }}").render()
 
 
 def test_fingerprints_do_not_depend_on_the_pages_before() -> None:
@@ -88,3 +111,22 @@ def test_writer_writes_whole_files_in_new_and_existing_folders(tmp_path: Path) -
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_fingerprints_see_every_field_of_nested_dataclasses() -> None:
+    """A page shows its pieces' fields: a change to any one of them is a new fingerprint,
+    equal pieces give the same one."""
+    from generator.site.pieces import Pager, Placing
+
+    page = Page("x/", "page.html")
+    fingerprint = Fingerprinter().digest
+
+    def context(rank: int = 3, prev: tuple | None = ("A", "a/"), total: int = 4) -> dict:
+        return {"placings": (Placing(date(2026, 1, 2), "days/x/", rank, 9, 12, prev, None),),
+                "pager": Pager(1, total, "topics/x/", None, "topics/x/page/2/")}
+
+    same = fingerprint(page, context())
+    assert fingerprint(page, context()) == same
+    assert len({same, fingerprint(page, context(rank=4)), fingerprint(page, context(prev=None)),
+                fingerprint(page, context(prev=("B", "a/"))),
+                fingerprint(page, context(total=5))}) == 5

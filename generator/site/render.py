@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from types import CodeType
+from types import BuiltinFunctionType, CodeType, FunctionType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -259,6 +259,28 @@ class Template(jinja2.Template):
         return template
 
 
+class Context(jinja2.runtime.Context):
+    """A template's context, calling a plain function (`url`, `date.isoformat`) straight
+    away: Jinja's `call` first looks for a `pass_context` mark on the function and on its
+    `__call__`, tens of times per page; a builtin cannot carry the mark, and a Python
+    function carries it as an attribute."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any,
+             **kwargs: Any) -> Any:
+        kind = __obj.__class__
+        if kind is BuiltinFunctionType or (
+                kind is FunctionType and not hasattr(__obj, "jinja_pass_arg")):
+            if kwargs:  # what the compiled code passes for `pass_context` functions
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja's own `call` answers it
+                return __self.environment.undefined("value was undefined because a callable "
+                                                    "raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 FILTERS = {"date": format_date, "linkify": linkify, "paragraphs": paragraphs}
 
 
@@ -276,6 +298,7 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
         cache_size=-1,
     )
     env.template_class = Template
+    env.context_class = Context
 
     def static(name: str) -> str:
         if name not in assets:
