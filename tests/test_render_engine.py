@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from archive_helpers import cli, import_days, new_archive, tree
 from markupsafe import Markup, escape
 
 from generator.site.output import Writer
@@ -130,3 +131,42 @@ def test_fingerprints_see_every_field_of_nested_dataclasses() -> None:
     assert len({same, fingerprint(page, context(rank=4)), fingerprint(page, context(prev=None)),
                 fingerprint(page, context(prev=("B", "a/"))),
                 fingerprint(page, context(total=5))}) == 5
+
+
+# -- a build large enough to render in forked workers ---------------------------------
+def _synth_archive(root: Path, days: int) -> Path:
+    """An archive of `days` benchmark days (50 entries each), imported by the CLI."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    synth = importlib.import_module("bench.synth")
+    new_archive(root)
+    files = synth.write_days(root.parent / f"{root.name}-days",
+                             list(synth.Synth(5).days(days)))
+    assert import_days(root, *files) == 0
+    return root
+
+
+def test_a_parallel_cold_build_records_stamps_the_next_build_trusts(tmp_path: Path) -> None:
+    """Pages rendered in forked workers: the record's stamps of them are those of the files
+    in the output, so the next build rewrites nothing, a build into another folder makes
+    the same bytes, and a file changed behind the build's back is put back."""
+    from generator.site.build import PARALLEL_MIN
+
+    root = _synth_archive(tmp_path / "arch", 4)
+    first = cli("--root", root, "build", "--no-search", "--out", tmp_path / "a", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    rendered = int(first.stdout.split(": ")[1].split(" rendered")[0])
+    assert rendered >= PARALLEL_MIN  # on the forked workers' path
+    again = cli("--root", root, "build", "--no-search", "--out", tmp_path / "a", cwd=tmp_path)
+    assert ": 0 rendered, 0 written, 0 removed" in again.stdout
+    other = cli("--root", root, "build", "--no-search", "--out", tmp_path / "b", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    page = next((tmp_path / "a" / "papers").glob("*/index.html"))
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"<html", b"<HTML", 1))  # same size, another mtime
+    fixed = cli("--root", root, "build", "--no-search", "--out", tmp_path / "a", cwd=tmp_path)
+    assert ", 1 written, " in fixed.stdout
+    assert page.read_bytes() == data

@@ -86,7 +86,8 @@ class Job:
     fingerprinter: Fingerprinter = field(default_factory=Fingerprinter)
 
 
-Outcome = tuple[int, bytes, bytes | None]  # page index, fingerprint, content digest if written
+# page index, fingerprint, and if written: content digest, (size, mtime) as written
+Outcome = tuple[int, bytes, bytes | None, tuple[int, int] | None]
 
 
 def _work(job: Job, indices: list[int]) -> list[Outcome] | Problem:
@@ -100,13 +101,13 @@ def _work(job: Job, indices: list[int]) -> list[Outcome] | Problem:
             fingerprint = job.fingerprinter.digest(page, context)
             if job.previous.get(page.output) == (fingerprint, job.templates[page.template]) \
                     and page.output not in job.damaged:
-                out.append((index, fingerprint, None))
+                out.append((index, fingerprint, None, None))
                 continue
             data = render_page(job.env, page, context, job.archive, job.urls)
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as err:
             return template_problem(err, job.theme)
-        job.writer.write(page.output, data)
-        out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest()))
+        stamp = job.writer.write(page.output, data)
+        out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest(), stamp))
     return out
 
 
@@ -218,7 +219,7 @@ class Builder:
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
         result.feeds = sum(1 for p in pages if p.kind in ("feed", "digest-feed"))
         result.exports = sum(1 for p in pages if p.kind in RENDERERS)
-        result.rendered = sum(1 for _, _, digest in outcomes if digest is not None)
+        result.rendered = sum(1 for _, _, digest, _ in outcomes if digest is not None)
         result.written, result.removed = moves.written, moves.removed
         result.considered = len(work.candidates)
         return result
@@ -301,7 +302,7 @@ class Builder:
         unvisited), and the staged files and assets put in place."""
         pages, old = work.pages, work.old
         entries = {name: entry for name, entry in old.pages.items() if name in work.planned}
-        for index, fingerprint, _ in outcomes:
+        for index, fingerprint, _, _ in outcomes:
             entries[pages[index].output] = (fingerprint, work.templates[pages[index].template])
         keep = self.searchable(work)  # the index stays until it is replaced, or goes
         record = BuildRecord(salt=work.salt, templates=work.templates, pages=entries,
@@ -310,11 +311,12 @@ class Builder:
                              search=old.search if keep else {},
                              search_keys=dict(old.search_keys) if keep else {},
                              related=work.related)
-        digests = {index: digest for index, _, digest in outcomes if digest is not None}
+        digests = {index: digest for index, _, digest, _ in outcomes if digest is not None}
+        stamps = {pages[index].output: stamp for index, _, _, stamp in outcomes if stamp}
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}
         staged.update(dict.fromkeys(record.assets, b""))
         moves = self.folder.commit(staged, len(digests) == len(pages), record, old, staging,
-                                   work.damaged)
+                                   work.damaged, stamps)
         return record, moves
 
 

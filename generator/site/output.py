@@ -81,11 +81,14 @@ class OutputFolder:
         return damaged
 
     def commit(self, staged: dict[str, bytes], full: bool, record: BuildRecord,
-               old: BuildRecord, staging: Path, damaged: set[str]) -> Moves:
+               old: BuildRecord, staging: Path, damaged: set[str],
+               stamps: dict[str, tuple[int, int]] | None = None) -> Moves:
         """Put the staged files in place (`staged`: output name to its content digest,
         b"" for assets, whose names carry their hash); unchanged bytes are not rewritten,
-        stale files go. Fills the record's content digests and stamps. The manifest lists
-        a file before it arrives, so a crash never leaves one unlisted."""
+        stale files go. Fills the record's content digests and stamps (`stamps`: those
+        of staged files as written, which a full build's swap keeps; the others are
+        read). The manifest lists a file before it arrives, so a crash never leaves one
+        unlisted."""
         wanted = record.files
         manifest = read_manifest(self.out)
         listed = manifest | old.files  # the files a build put here
@@ -95,7 +98,8 @@ class OutputFolder:
         if full or not self.out.is_dir():
             write_manifest(staging, wanted)
             self._swap(staging, wanted | listed)
-            record.stamps = file_stamps(self.out, wanted)
+            known_stamps = {n: stamp for n, stamp in (stamps or {}).items() if n in wanted}
+            record.stamps = known_stamps | file_stamps(self.out, wanted - known_stamps.keys())
             return Moves(written=len(wanted))
         if not wanted <= manifest:
             write_manifest(self.out, listed | wanted)
@@ -155,8 +159,9 @@ class Writer:
         self.root = str(root)
         self.made: set[str] = set()  # folders known to exist
 
-    def write(self, name: str, data: bytes) -> None:
-        """`data` as the file `name` ('/'-separated, relative to the root)."""
+    def write(self, name: str, data: bytes) -> tuple[int, int]:
+        """`data` as the file `name` ('/'-separated, relative to the root); its size and
+        mtime, which moving it into the output keeps (the record's stamp of it)."""
         path = f"{self.root}/{name}"
         folder = path.rpartition("/")[0]
         if folder not in self.made:
@@ -167,8 +172,10 @@ class Writer:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            found = os.fstat(fd)
         finally:
             os.close(fd)
+        return found.st_size, found.st_mtime_ns
 
 
 def files_under(root: Path) -> list[str]:
