@@ -37,7 +37,7 @@ from ..core.store import ContentError, Problem, write_atomic
 from . import search as search_index
 from . import urls
 from .exports import RENDERERS
-from .output import Moves, OutputFolder, check_output_folder, remove_tree
+from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
 from .pages import Page, plan
 from .record import BuildRecord, Fingerprinter, candidates, changed_papers
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
@@ -79,14 +79,15 @@ class Job:
     archive: Archive
     urls: urls.Urls
     theme: Theme
-    staging: Path
+    writer: Writer  # into the staging folder
     previous: dict[str, tuple[bytes, str]]
     templates: dict[str | None, str]
     damaged: set[str]
     fingerprinter: Fingerprinter = field(default_factory=Fingerprinter)
 
 
-Outcome = tuple[int, bytes, bytes | None]  # page index, fingerprint, content digest if written
+# page index, fingerprint, and if written: content digest, (size, mtime) as written
+Outcome = tuple[int, bytes, bytes | None, tuple[int, int] | None]
 
 
 def _work(job: Job, indices: list[int]) -> list[Outcome] | Problem:
@@ -100,15 +101,13 @@ def _work(job: Job, indices: list[int]) -> list[Outcome] | Problem:
             fingerprint = job.fingerprinter.digest(page, context)
             if job.previous.get(page.output) == (fingerprint, job.templates[page.template]) \
                     and page.output not in job.damaged:
-                out.append((index, fingerprint, None))
+                out.append((index, fingerprint, None, None))
                 continue
             data = render_page(job.env, page, context, job.archive, job.urls)
         except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as err:
             return template_problem(err, job.theme)
-        target = job.staging / page.output
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest()))
+        stamp = job.writer.write(page.output, data)
+        out.append((index, fingerprint, hashlib.blake2b(data, digest_size=16).digest(), stamp))
     return out
 
 
@@ -228,7 +227,7 @@ class Builder:
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
         result.feeds = sum(1 for p in pages if p.kind in ("feed", "digest-feed"))
         result.exports = sum(1 for p in pages if p.kind in RENDERERS)
-        result.rendered = sum(1 for _, _, digest in outcomes if digest is not None)
+        result.rendered = sum(1 for _, _, digest, _ in outcomes if digest is not None)
         result.written, result.removed = moves.written, moves.removed
         result.considered = len(work.candidates)
         return result
@@ -298,7 +297,7 @@ class Builder:
                  early: search_index.Early | None = None) -> list[Outcome]:
         """Fingerprint the candidates and render the changed, on every core when it pays;
         paper pages first when the search index is to start as soon as they are staged."""
-        job = Job(work.pages, work.env, archive, work.urls, work.theme, staging,
+        job = Job(work.pages, work.env, archive, work.urls, work.theme, Writer(staging),
                   work.old.pages, work.templates, work.damaged)
         bar = Progress("rendering", len(work.candidates), not self.progress)
         outcomes: list[Outcome] = []
@@ -312,7 +311,7 @@ class Builder:
             outcomes.extend(done)
             bar.advance(len(done))
             if early:
-                for index, _, _ in done:
+                for index, *_ in done:
                     if work.pages[index].kind == "paper":
                         early.paper_done()
 
@@ -329,7 +328,7 @@ class Builder:
         unvisited), and the staged files and assets put in place."""
         pages, old = work.pages, work.old
         entries = {name: entry for name, entry in old.pages.items() if name in work.planned}
-        for index, fingerprint, _ in outcomes:
+        for index, fingerprint, _, _ in outcomes:
             entries[pages[index].output] = (fingerprint, work.templates[pages[index].template])
         keep = self.searchable(work)  # the index stays until it is replaced, or goes
         record = BuildRecord(salt=work.salt, templates=work.templates, pages=entries,
@@ -338,11 +337,12 @@ class Builder:
                              search=old.search if keep else {},
                              search_keys=dict(old.search_keys) if keep else {},
                              related=work.related)
-        digests = {index: digest for index, _, digest in outcomes if digest is not None}
+        digests = {index: digest for index, _, digest, _ in outcomes if digest is not None}
+        stamps = {pages[index].output: stamp for index, _, _, stamp in outcomes if stamp}
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}
         staged.update(dict.fromkeys(record.assets, b""))
         moves = self.folder.commit(staged, len(digests) == len(pages), record, old, staging,
-                                   work.damaged)
+                                   work.damaged, stamps)
         return record, moves
 
 

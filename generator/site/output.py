@@ -81,11 +81,14 @@ class OutputFolder:
         return damaged
 
     def commit(self, staged: dict[str, bytes], full: bool, record: BuildRecord,
-               old: BuildRecord, staging: Path, damaged: set[str]) -> Moves:
+               old: BuildRecord, staging: Path, damaged: set[str],
+               stamps: dict[str, tuple[int, int]] | None = None) -> Moves:
         """Put the staged files in place (`staged`: output name to its content digest,
         b"" for assets, whose names carry their hash); unchanged bytes are not rewritten,
-        stale files go. Fills the record's content digests and stamps. The manifest lists
-        a file before it arrives, so a crash never leaves one unlisted."""
+        stale files go. Fills the record's content digests and stamps (`stamps`: those
+        of staged files as written, which a full build's swap keeps; the others are
+        read). The manifest lists a file before it arrives, so a crash never leaves one
+        unlisted."""
         wanted = record.files
         manifest = read_manifest(self.out)
         listed = manifest | old.files  # the files a build put here
@@ -95,7 +98,8 @@ class OutputFolder:
         if full or not self.out.is_dir():
             write_manifest(staging, wanted)
             self._swap(staging, wanted | listed)
-            record.stamps = file_stamps(self.out, wanted)
+            known_stamps = {n: stamp for n, stamp in (stamps or {}).items() if n in wanted}
+            record.stamps = known_stamps | file_stamps(self.out, wanted - known_stamps.keys())
             return Moves(written=len(wanted))
         if not wanted <= manifest:
             write_manifest(self.out, listed | wanted)
@@ -141,6 +145,37 @@ class OutputFolder:
                 os.replace(old, self.out)
             raise
         remove_tree(old)
+
+
+class Writer:
+    """Writes rendered files under one folder (the staging folder): each folder made once
+    per process, each file with one `open`, `write` and `close` and no Python file
+    object, as a build writes tens of thousands of small files."""
+
+    FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.made: set[str] = set()  # folders known to exist
+
+    def write(self, name: str, data: bytes) -> tuple[int, int]:
+        """`data` as the file `name` ('/'-separated, relative to the root); its size and
+        mtime, which moving it into the output keeps (the record's stamp of it)."""
+        path = f"{self.root}/{name}"
+        folder = path.rpartition("/")[0]
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)  # another worker may have made it
+            self.made.add(folder)
+        fd = os.open(path, self.FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            found = os.fstat(fd)
+        finally:
+            os.close(fd)
+        return found.st_size, found.st_mtime_ns
 
 
 def files_under(root: Path) -> list[str]:

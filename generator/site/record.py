@@ -15,7 +15,8 @@ import copyreg
 import hashlib
 import io
 import pickle
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
 from ..archive.cache import Key
@@ -167,19 +168,43 @@ def _ref(digest: bytes) -> bytes:
     return digest
 
 
+class _Reducers(dict):
+    """The fingerprint pickler's dispatch table, filled per class on first sight: a
+    dataclass (a Placing, a FeedLink, the site's settings) is reduced to its class and
+    its fields' values in one C call, where pickle's way for a slotted dataclass calls
+    its Python `__getstate__` (with `fields()`) for every object of every page; any
+    other class keeps pickle's own reduction."""
+
+    def __missing__(self, cls: type) -> object:
+        if is_dataclass(cls):
+            values = attrgetter(*[f.name for f in fields(cls)])
+
+            def reduce(obj: object, cls: type = cls) -> tuple:
+                return cls, (values(obj),)
+
+            found = self[cls] = reduce
+        else:
+            found = self[cls] = methodcaller("__reduce_ex__", 5)
+        return found
+
+
 class Fingerprinter:
     """Digests page contexts. A shared object (a paper, its note, its card) is pickled
     once per build and stands in every page that shows it by its digest, through a
-    per-pickler dispatch table, so the C pickler does the rest of the walk alone."""
+    per-pickler dispatch table, so the C pickler does the rest of the walk alone.
+
+    The pickler is reused (a new one costs more than a small page's digest), but not
+    after a large context: its memo table never shrinks, and clearing it costs its
+    largest size on every later page (milliseconds each after `papers.json`)."""
 
     SHARED = (Paper, Note, Card)
+    LARGE = 1 << 16  # bytes of pickle past which the next page gets a fresh pickler
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
-        self.pickler = pickle.Pickler(self.buffer, protocol=5)
-        table = dict(copyreg.dispatch_table)
-        table.update(dict.fromkeys(self.SHARED, self._reduce))
-        self.pickler.dispatch_table = table
+        self.table = _Reducers(copyreg.dispatch_table)
+        self.table.update(dict.fromkeys(self.SHARED, self._reduce))
+        self.pickler = self._pickler()
         self.digests: dict[int, bytes] = {}  # by id(): shared objects outlive the build
 
     def _reduce(self, obj: object) -> tuple:
@@ -189,9 +214,17 @@ class Fingerprinter:
             found = self.digests[id(obj)] = hashlib.blake2b(data, digest_size=16).digest()
         return _ref, (found,)
 
+    def _pickler(self) -> pickle.Pickler:
+        pickler = pickle.Pickler(self.buffer, protocol=5)
+        pickler.dispatch_table = self.table
+        return pickler
+
     def digest(self, page: Page, context: dict) -> bytes:
         self.buffer.seek(0)
         self.buffer.truncate()
         self.pickler.clear_memo()
         self.pickler.dump((page.template, page.kind, context))
-        return hashlib.blake2b(self.buffer.getvalue(), digest_size=16).digest()
+        found = hashlib.blake2b(self.buffer.getbuffer(), digest_size=16).digest()
+        if self.buffer.tell() > self.LARGE:
+            self.pickler = self._pickler()
+        return found

@@ -12,17 +12,25 @@ import hashlib
 import os
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import BuiltinFunctionType, CodeType, FunctionType
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import meta
 from markupsafe import Markup, escape
+
+try:  # markupsafe's C escaping, without the Markup object `escape` wraps it in
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - markupsafe without its C speedups
+    def _escape_inner(text: str, /) -> str:
+        return str(escape(text))
 
 from ..core.model import Archive
 from ..core.paths import refusal
@@ -225,6 +233,54 @@ def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
     return remembered
 
 
+def output_escape(value: object) -> str:
+    """What a template prints for `{{ value }}`: the bytes of markupsafe's `escape`, as a
+    plain string. A printed value only ever joins the page's text, so the Markup object
+    `escape` makes (a Python-level constructor, paid on every value of every page) is
+    wasted there."""
+    if value.__class__ is str:
+        return _escape_inner(value)  # type: ignore[arg-type]
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return html()
+    return _escape_inner(str(value))
+
+
+class Template(jinja2.Template):
+    """A compiled template whose printed values go through `output_escape`: the name
+    `escape` in its module is used by the compiled code for printed values alone."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: CodeType,
+                  globals: MutableMapping[str, Any],
+                  uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = output_escape
+        return template
+
+
+class Context(jinja2.runtime.Context):
+    """A template's context, calling a plain function (`url`, `date.isoformat`) straight
+    away: Jinja's `call` first looks for a `pass_context` mark on the function and on its
+    `__call__`, tens of times per page; a builtin cannot carry the mark, and a Python
+    function carries it as an attribute."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any,
+             **kwargs: Any) -> Any:
+        kind = __obj.__class__
+        if kind is BuiltinFunctionType or (
+                kind is FunctionType and not hasattr(__obj, "jinja_pass_arg")):
+            if kwargs:  # what the compiled code passes for `pass_context` functions
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja's own `call` answers it
+                return __self.environment.undefined("value was undefined because a callable "
+                                                    "raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 FILTERS = {"date": format_date, "linkify": linkify, "paragraphs": paragraphs}
 
 
@@ -241,6 +297,8 @@ def make_env(theme: Theme, archive: Archive, site_urls: urls.Urls,
         auto_reload=False,
         cache_size=-1,
     )
+    env.template_class = Template
+    env.context_class = Context
 
     def static(name: str) -> str:
         if name not in assets:

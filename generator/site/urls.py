@@ -29,9 +29,18 @@ class Urls:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"
 
+    @cached_property
+    def _paths(self) -> dict[str, str]:
+        return {}
+
     def path(self, location: str) -> str:
-        """Site-relative location ('papers/x/', 'feed.xml', '') to a root-relative URL."""
-        return self.prefix + quote(location.lstrip("/"), safe="/-._~")
+        """Site-relative location ('papers/x/', 'feed.xml', '') to a root-relative URL;
+        remembered, as pages ask for the same few thousand URLs again and again."""
+        found = self._paths.get(location)
+        if found is None:
+            found = self._paths[location] = self.prefix + quote(location.lstrip("/"),
+                                                                 safe="/-._~")
+        return found
 
     def absolute(self, location: str) -> str:
         return self.origin + self.path(location)
