@@ -131,11 +131,22 @@ class Builder:
         self.folder.owned = (f"{search_index.INDEX}/",) if search else ()
         self.index_now = True  # the dev server indexes in the background instead
         self.has_search = False  # the last build's site has an index (or will have)
-        self.years: search_index.Years = {}  # its paper pages by year: one bundle each
+        self._years: search_index.Years | None = {}  # see `years`
+        self._indexed: Archive | None = None  # the archive `years` are taken from
+        self.private = False  # only this builder writes the folder (the dev server's)
+        self.intact = False  # private, and the last build's files are in place as recorded
         self.record: BuildRecord | None = None
         self.pending: set[str] = set()  # content files parsed afresh since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
         self.related = RelatedCache(paths.cache_dir if persist else None)
+
+    @property
+    def years(self) -> search_index.Years:
+        """The last build's paper pages by year, one search bundle each: worked out on first
+        use, so the dev server's reload never waits for it (its index follows later)."""
+        if self._years is None:
+            self._years = search_index.years(self._indexed) if self._indexed else {}
+        return self._years
 
     @property
     def cache(self) -> ParseCache:
@@ -198,6 +209,7 @@ class Builder:
         work = self._plan(archive, inputs)
         lap("plan")
         staging = self.folder.staging()
+        self.intact = False  # until the files are in place and recorded
         try:
             outcomes = self._process(work, archive, staging)
             lap("render")
@@ -209,12 +221,13 @@ class Builder:
         remove_tree(staging)
         lap("write")
         self.has_search = self.searchable(work)
-        self.years = search_index.years(archive) if self.has_search else {}
+        self._years, self._indexed = None, archive if self.has_search else None
         if self.index_now and self.has_search:
             search_index.update(self.out, record, self.years)
             lap("search")
         self._save(record)
         self.pending = set()
+        self.intact = self.private
         lap("write")
         pages = work.pages
         result.pages = sum(1 for p in pages if p.output.endswith(".html"))
@@ -253,7 +266,8 @@ class Builder:
         planned = {page.output for page in pages}
         wanted = planned | {location for location, _ in assets.values()}
         self.folder.check_manifest(wanted, old)
-        damaged = self.folder.damaged(old, wanted)
+        # a private folder, as the last build left it: no need to stat every file
+        damaged = set() if self.intact and old.stamps else self.folder.damaged(old, wanted)
         prefix = f"{self.paths.content}{os.sep}"
         changed = changed_papers(old.inputs, inputs,
                                  {name.removeprefix(prefix) for name in self.pending})
