@@ -291,6 +291,8 @@ class Builder:
         if self._env is None or self._env[0] != key:
             env = make_env(theme, archive, site_urls, assets)
             env.globals["search"] = self.search  # the header's search box
+            if self.persist:
+                env.bytecode_cache = CompiledTemplates(self.paths.cache_dir)
             self._env = (key, env, template_closure(env))
         return self._env[1], self._env[2]
 
@@ -335,6 +337,29 @@ class Builder:
         moves = self.folder.commit(staged, len(digests) == len(pages), record, old, staging,
                                    work.damaged)
         return record, moves
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by an earlier build, by name and source (Jinja checks both): a
+    build that renders a few pages would spend most of its rendering compiling them. A
+    folder that cannot be read or written only means compiling again. The folder is named
+    by the code that sets the environment's options (which shape the compiled code)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        code = hashlib.sha256(Path(__file__).with_name("render.py").read_bytes())
+        code.update(f"{__version__} {jinja2.__version__}".encode())
+        folder = cache_dir / f"templates-{code.hexdigest()[:12]}"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(folder))
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 @dataclass
