@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, ClassVar
@@ -414,6 +414,7 @@ class DevServer:
         self.url = f"http://{shown}:{self.port}/"
         self.builder = Builder(paths, self.out, self.url, ParseCache(None), persist=False)
         self.builder.index_now = False  # the search index follows in the background
+        self.builder.private = True  # a folder of its own: no one else changes its files
         self.lock = threading.Lock()
         self.serving = False
         self.index = BackgroundIndex(self)
@@ -422,10 +423,13 @@ class DevServer:
         if not self.quiet:
             print(message, flush=True)
 
-    def rebuild(self) -> Result | None:
-        """Build once; report problems to the terminal and the open tabs, never raise."""
+    def rebuild(self, changed: Iterable[str] | None = None) -> Result | None:
+        """Build once; report problems to the terminal and the open tabs, never raise.
+        `changed`: the files the watcher saw change since the last build (None: unknown),
+        so the others are not looked at again."""
         with self.lock:
             try:
+                self.builder.cache.trust(None if changed is None else self.content_names(changed))
                 result = self.builder.run()
                 self.index.request()
             except ContentError as err:
@@ -442,6 +446,17 @@ class DevServer:
         self.hub.publish([])
         return result
 
+    def content_names(self, changed: Iterable[str]) -> set[str]:
+        """The changed content files as the loader names them (the watcher's paths may be
+        absolute, or reach the folder through a link)."""
+        content = os.path.realpath(self.paths.content)
+        names = set()
+        for path in changed:
+            inside = os.path.relpath(os.path.realpath(path), content)
+            if not inside.startswith(".."):
+                names.add(str(self.paths.content / inside))
+        return names
+
     def watch_folders(self) -> list[Path]:
         return [p for p in (self.paths.content, self.paths.themes_dir) if p.is_dir()]
 
@@ -457,7 +472,7 @@ class DevServer:
             if self.stop.is_set():
                 return
             started = time.perf_counter()
-            result = self.rebuild()
+            result = self.rebuild(path for _, path in changes)
             if result is not None:
                 names = sorted({os.path.relpath(p, self.paths.root) for _, p in changes})
                 self.log(f"rebuilt after {', '.join(names[:3])}{' …' if len(names) > 3 else ''}:"

@@ -401,3 +401,26 @@ def test_a_retitled_related_paper_is_renamed_on_the_pages_that_list_it(
     build(hostile_root, out)
     assert "Chemical reagents in the wet lab" in related_titles()
     assert REAGENTS_TITLE not in related_titles()
+
+
+def test_a_partial_edited_between_builds_reaches_every_page_that_includes_it(
+        hostile_root: Path, tmp_path: Path) -> None:
+    """A build takes the last build's template digests while the theme's files are as they
+    were; a partial edited since (same name, the theme otherwise untouched) is seen."""
+    theme = hostile_root / "themes" / "mine"
+    (theme / "templates" / "partials").mkdir(parents=True)
+    partial = theme / "templates" / "partials" / "feeds.html"
+    partial.write_text('<p class="mine">Feeds: {{ own_feeds | length }}</p>\n')
+    site_yaml = hostile_root / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("theme: default", "theme: mine"))
+    out = tmp_path / "site"
+    time.sleep(0.1)
+    build(hostile_root, out)
+    build(hostile_root, out)  # with the record's digests
+    partial.write_text('<p class="mine">Feeds now: {{ own_feeds | length }}</p>\n')
+    build(hostile_root, out)
+    after = tree_bytes(out)
+    shutil.rmtree(hostile_root / ".paperpress-cache")
+    build(hostile_root, tmp_path / "cold")
+    assert after == tree_bytes(tmp_path / "cold")
+    assert b"Feeds now:" in after["index.html"]

@@ -242,6 +242,26 @@ def test_broken_yaml_shows_an_error_then_recovers(served: Served) -> None:
     stream.close()
 
 
+def test_a_broken_file_stays_refused_while_other_files_are_saved(served: Served) -> None:
+    """Rebuilds look again only at the files the watcher names: a file that failed to
+    parse is never taken from before its breakage when a later save names another."""
+    pid, other = some_paper(served.root, 13), some_paper(served.root, 14)
+    paper = served.root / "content" / "papers" / f"{pid}.yaml"
+    good = paper.read_text(encoding="utf-8")
+    stream = EventStream(served.port)
+    paper.write_text(good.replace("title:", "title: [unclosed", 1), encoding="utf-8")
+    assert served.wait_for(lambda: any(n == "problems" for n, _ in stream.events))
+    count = len(stream.events)
+    write_note(served.root, other, "Saved while another file is broken.")
+    assert served.wait_for(lambda: len(stream.events) > count)
+    name, data = stream.events[count]
+    assert name == "problems" and f"content/papers/{pid}.yaml:" in data, stream.events
+    paper.write_text(good, encoding="utf-8")
+    served.wait_page(f"/papers/{other}/", lambda b: "Saved while another file is broken." in b)
+    assert served.wait_for(lambda: stream.events[-1] == ("reload", "[]"))
+    stream.close()
+
+
 def test_bad_note_front_matter_and_template_errors_name_file_and_line(served: Served) -> None:
     pid = some_paper(served.root, 8)
     stream = EventStream(served.port)

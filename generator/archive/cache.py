@@ -10,6 +10,10 @@ discarded.
 Like git's index, an entry is trusted only when the file was last modified
 well before it was parsed: two saves within one tick of the file system's
 clock, of the same size, would otherwise look like one ("racily clean").
+
+The dev server's watcher names every file that changed, so for its rebuilds the
+cache may be told which ones (`trust`): the others are taken as they are, without
+a stat each, the cost of a rebuild that grows with the archive.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class ParseCache:
         self.derived: dict[str, Any] = {}  # results computed from parsed values
         self.used: set[str] = set()
         self.fresh: set[str] = set()  # parsed afresh since `begin`
+        self.changed: set[str] | None = None  # see `trust`; None: stat every file
         if folder is not None and folder.is_dir():
             for file in sorted(folder.glob("content-*.pickle")):
                 self._read(file)
@@ -88,6 +93,13 @@ class ParseCache:
     def begin(self) -> None:
         """Start a run: `changes()` then tells what changed since the last one."""
         self.used, self.fresh = set(), set()
+
+    def trust(self, changed: set[str] | None) -> None:
+        """For the next runs: only the files named in `changed` (as the loader names
+        them) may differ from their entries; None, the default, stats every file. For a
+        watcher that sees every change; it names files that changed since it last
+        called this, and an entry that failed to parse is dropped, so none is kept stale."""
+        self.changed = changed
 
     def identities(self, root: Path) -> dict[str, Key]:
         """The files this run used, by path relative to `root`, with the identity (mtime,
@@ -130,15 +142,22 @@ class ParseCache:
             shard_name: str | None = None) -> Any:
         """The parsed value of `path`, parsing only when the file changed (or the
         cached value is not a `kind`); `shard_name` is its folder's name, when known."""
-        key = self.key(path)
         name = str(path)
         self.used.add(name)
         shard = self.shards.setdefault(shard_name or path.parent.name, {})
         hit = shard.get(name)
+        if hit is not None and self.changed is not None and name not in self.changed \
+                and hit[0][0] < hit[2] - RACY_NS and isinstance(hit[1], kind):
+            return hit[1]  # the watcher saw no change to it
+        key = self.key(path)
         if hit is not None and _valid(hit, key, kind):
             return hit[1]
         parsed_ns = time.time_ns()
-        value = parse(path)
+        try:
+            value = parse(path)
+        except BaseException:  # no stale entry survives a failed parse
+            shard.pop(name, None)
+            raise
         shard[name] = (key, value, parsed_ns)
         self.fresh.add(name)
         return value

@@ -10,13 +10,14 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-from markdown_it import MarkdownIt
 
 from ..core.model import ARXIV_ID, Note
 from ..core.store import ContentError, Problem, key_lines, load_text
+
+if TYPE_CHECKING:  # imported where a note is rendered: a build of unchanged notes never is
+    from markdown_it import MarkdownIt
 
 FENCE = "---"
 KEYS = ("topics", "pick", "hidden", "tags", "arxiv", "published", "updated")
@@ -178,6 +179,8 @@ def _safe_link(url: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.validateLink = _safe_link
     return md

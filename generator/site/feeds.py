@@ -35,11 +35,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-from feedgen.entry import FeedEntry
-from feedgen.feed import FeedGenerator
 
 from ..archive import notes
 from ..core.model import Note, Paper, SiteConfig, arxiv_id
@@ -48,6 +45,10 @@ from . import links
 from . import urls as locations
 from .pieces import FeedItem, midnight
 from .urls import Urls
+
+if TYPE_CHECKING:  # imported where a feed is rendered: a build without one never is
+    from feedgen.entry import FeedEntry
+    from feedgen.feed import FeedGenerator
 
 GENERATOR = "paperpress"
 EPOCH = date(1970, 1, 1)
@@ -140,6 +141,8 @@ def channel(kind: str, site: SiteConfig, listing: str, page_location: str, title
     page = urls.absolute(page_location)
     own = urls.absolute(locations.feed(listing, kind))
     site_name, name = _names(site, title, page)
+    from feedgen.feed import FeedGenerator
+
     gen = FeedGenerator()
     gen.id(own)
     gen.title(name)
@@ -165,6 +168,8 @@ def _channel_description(kind: str, text: str) -> str:
 
 def _entry(item: FeedItem, text: _Item, url: str) -> FeedEntry:
     """One item: a permanent URL is its link and its never-changing id."""
+    from feedgen.entry import FeedEntry
+
     entry = FeedEntry()
     entry.guid(url, permalink=True)
     entry.title(text.title)

@@ -141,11 +141,14 @@ class Planner:
     def search_page(self) -> Page:
         """The search page: Pagefind's UI over the index, when the build makes one (search
         on, and a listed paper to find), else a line saying search is not available."""
-        archive = self.archive
+        return Page(urls.search(), "search.html", self._search_context, "search", True)
+
+    def _search_context(self) -> dict:
+        """Made when the page is looked at: the bundles are a pass over every paper."""
         context = self.base(*text("search"))
-        context["years"] = list(search.years(archive)) if self.search else []  # newest first
+        context["years"] = list(search.years(self.archive)) if self.search else []  # newest first
         context["indexed"] = bool(context["years"])
-        return Page(urls.search(), "search.html", partial(dict, context), "search", True)
+        return context
 
     # -- page kinds ---------------------------------------------------------
     def pages(self) -> Iterator[Page]:

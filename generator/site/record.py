@@ -25,7 +25,7 @@ from ..core.model import Archive, Note, Paper
 from . import urls
 from .pieces import Card, Page
 
-RECORD_VERSION = 6
+RECORD_VERSION = 7
 
 
 @dataclass
@@ -45,6 +45,7 @@ class BuildRecord:
     search_keys: dict[str, bytes] = field(default_factory=dict)  # year -> digest of the
     # paper pages its bundle was made from
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # as its pages show
+    theme: tuple = ()  # the theme files' signature `templates` were digested from
 
     @property
     def files(self) -> set[str]:
