@@ -361,6 +361,9 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments(argv)
     args.out = args.out.resolve()
+    # Every generator runs as installed, with Python's compiled modules kept (pip writes
+    # them at install): a shell that turns that off would charge each run the compiling.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if not has_gnu_time():
         print("note: /usr/bin/time not found; peak memory is n/a (apt-get install time)")
     for size in args.sizes:

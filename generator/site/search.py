@@ -332,19 +332,20 @@ class Early:
     def __init__(self, out: Path, site: Path, papers: int) -> None:
         self.out, self.site, self.left = out, site, papers
         self.indexer = Indexer()
-        self.started = False
+        self.started = self.running = False
 
     def paper_done(self) -> None:
         self.left -= 1
         if self.left == 0:
             self.indexer.start(self.site, staging(self.out), self.out)
-            self.started = True
+            self.started = self.running = True
 
     def wait(self) -> ContentError | None:
         """The finished run's failure, if any, for the build to raise once its pages
         are in place (as when Pagefind runs after them)."""
-        if not self.started:
+        if not self.running:
             return None
+        self.running = False
         try:
             self.indexer.finish(staging(self.out), self.out)
         except ContentError as err:
@@ -352,8 +353,9 @@ class Early:
         return None
 
     def stop(self) -> None:
-        """The build failed: end a run under way and drop what it wrote."""
-        if self.started:
+        """The build failed: end a run under way and drop what it wrote or left."""
+        if self.running:
+            self.running = False
             self.indexer.cancel()
             with contextlib.suppress(Cancelled, ContentError):
                 self.indexer.finish(staging(self.out), self.out)
