@@ -215,8 +215,10 @@ class Builder:
         try:
             outcomes = self._process(work, archive, staging, early)
             lap("render")
-            failed = early.wait() if early else None
-            lap("search")
+            failed = None
+            if early:
+                failed = early.wait()
+                lap("search")  # what of Pagefind's run the render did not cover
             record, moves = self._commit(work, outcomes, staging)
         except BaseException:
             if early:
@@ -349,7 +351,7 @@ class Builder:
         entries = {name: entry for name, entry in old.pages.items() if name in work.planned}
         for index, fingerprint, _, _ in outcomes:
             entries[pages[index].output] = (fingerprint, work.templates[pages[index].template])
-        keep = self.searchable(work)  # the index stays until it is replaced, or goes
+        keep = self.has_search  # the index stays until it is replaced, or goes
         record = BuildRecord(salt=work.salt, templates=work.templates, pages=entries,
                              planned=work.planned, signatures=work.signatures,
                              assets=_stage_assets(work.assets, staging), inputs=work.inputs,
