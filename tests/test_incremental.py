@@ -244,6 +244,36 @@ def test_a_change_made_with_a_failed_build_is_not_lost(hostile_root: Path,
     assert "One more thought." in page.read_text(encoding="utf-8")
 
 
+def reword_other_note(root: Path) -> None:
+    path = note(root, OVERRIDE_TITLE)
+    path.write_text(path.read_text(encoding="utf-8") + "\nReworded.\n", encoding="utf-8")
+
+
+NOTE_ONLY = [edit_note_body, note_gives_arxiv, reword_other_note]  # notes already listed
+
+
+def test_a_builder_that_stays_plans_with_its_last_plan_and_equals_a_cold_build(
+        hostile_root: Path, tmp_path: Path) -> None:
+    """The dev server's builder, through every change in turn: a change that moves no
+    paper is planned with the last build's plan, and after each change the folder is byte
+    for byte a cold build of the same content (so nothing kept went stale)."""
+    builder = Builder(ContentPaths(hostile_root), tmp_path / "site", BASE, persist=False)
+    builder.private = True
+    time.sleep(0.1)
+    assert builder.run().plan == "made"
+    for number, change in enumerate([*FAST, *SHAPE, reword_other_note, retitle_neighbour]):
+        change(hostile_root)
+        time.sleep(0.1)  # files saved in the instant of a build are read again by the next
+        result = builder.run()
+        if change in NOTE_ONLY:
+            assert result.plan == "kept", change.__name__
+        elif change in SHAPE:
+            assert result.plan == "made", change.__name__
+        cold = tmp_path / f"cold-{number}"
+        Builder(ContentPaths(hostile_root), cold, BASE, persist=False).run()
+        assert tree_bytes(tmp_path / "site") == tree_bytes(cold), change.__name__
+
+
 def test_two_saves_in_one_clock_tick_are_both_seen(hostile_root: Path, tmp_path: Path) -> None:
     """Same size, same mtime, same inode: only the time of the parse tells them apart."""
     builder = Builder(ContentPaths(hostile_root), tmp_path / "site", BASE, persist=False)

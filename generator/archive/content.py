@@ -154,16 +154,20 @@ class Loader:
               parse_yaml: bool = True) -> dict:
         """Every file of one kind, through the parse cache, keyed by file stem."""
         out: dict = {}
-        paths = self._listing(folder, suffix)
+        listed = self._listing(folder, suffix)
         shard = folder.name
         cached = self.cache.count(shard)
-        if len(paths) - cached >= PARALLEL_PARSE:  # a first build
-            todo = [p for p in paths if not self.cache.has(p, kind, shard)] if cached else paths
+        if len(listed) - cached >= PARALLEL_PARSE:  # a first build
+            todo = [Path(name) for name, _ in listed
+                    if not (cached and self.cache.has(Path(name), kind, shard))]
             self._prefetch(todo, make, parse_yaml, shard)
-        for path in paths:
-            value = self._get(path, make, kind, parse_yaml, shard)
+        trusted = self.cache.trusted
+        for name, stem in listed:
+            value = trusted(name, kind, shard)
+            if value is None:
+                value = self._get(Path(name), make, kind, parse_yaml, shard)
             if value is not None:
-                out[path.stem] = value
+                out[stem] = value
         return out
 
     def _get(self, path: Path, make: Callable, kind: type, parse_yaml: bool = True,
@@ -197,8 +201,9 @@ class Loader:
     def note(self, paper_id: str) -> Note | None:
         return self._one(self.paths.note(paper_id), self._note, Note, parse_yaml=False)
 
-    def _listing(self, folder: Path, suffix: str) -> list[Path]:
-        """The folder's files of one kind, by name, without those that may not be read.
+    def _listing(self, folder: Path, suffix: str) -> list[tuple[str, str]]:
+        """The folder's files of one kind, by name, without those that may not be read:
+        (path, stem) as strings, as a build reads thousands and parses few.
 
         Plain files pass on what the directory listing says (no system call
         each); a link, a folder or a pipe is asked about, and reported.
@@ -212,15 +217,16 @@ class Loader:
         with os.scandir(folder) as found:
             entries = sorted((e for e in found if e.name.endswith(suffix)
                               and not e.name.startswith(".")), key=lambda e: e.name)
-        paths = []
+        listed = []
+        cut = -len(suffix)
         for entry in entries:
-            path = folder / entry.name
-            why = None if entry.is_file(follow_symlinks=False) else self.paths.may_read(path)
+            why = None if entry.is_file(follow_symlinks=False) \
+                else self.paths.may_read(folder / entry.name)
             if why:
-                self.problem(path, 0, why)
+                self.problem(folder / entry.name, 0, why)
             else:
-                paths.append(path)
-        return paths
+                listed.append((entry.path, entry.name[:cut]))
+        return listed
 
     def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool,
                   shard: str) -> None:

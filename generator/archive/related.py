@@ -254,11 +254,19 @@ class RelatedCache:
         self.value: dict[str, tuple[str, ...]] = {}
         self.computed = False  # this run's ranking was computed, not found
         self._read = folder is None
+        self._last: tuple[list[Doc], str] | None = None  # the last texts, and their digest
+
+    def _digest(self, docs: list[Doc]) -> str:
+        """The texts' digest; the last one when they are the last texts (a builder that
+        runs again mostly finds the very same strings, compared by identity first)."""
+        if self._last is None or self._last[0] != docs:
+            self._last = (docs, digest(docs))
+        return self._last[1]
 
     def related(self, archive: Archive) -> dict[str, tuple[str, ...]]:
         """Each visible paper's related papers, computed only when the texts changed."""
         docs = corpus(archive)
-        key = digest(docs)
+        key = self._digest(docs)
         if not self._read:
             self._read = True
             self._load()

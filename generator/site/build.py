@@ -17,7 +17,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -38,8 +38,8 @@ from . import search as search_index
 from . import urls
 from .exports import RENDERERS
 from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
-from .pages import Page, plan
-from .record import BuildRecord, Fingerprinter, candidates, changed_papers
+from .pages import Page, Planner
+from .record import BuildRecord, Fingerprinter, candidates, changed_papers, unmoved
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
@@ -56,6 +56,7 @@ class Result:
     phases: dict[str, float] = field(default_factory=dict)
     considered: int = 0  # pages whose context was built and fingerprinted
     related: str = ""  # "computed" or "cached": the related papers this build
+    plan: str = ""  # "made", or "kept" from the last build (see `Builder._kept_plan`)
 
     @property
     def seconds(self) -> float:
@@ -67,7 +68,9 @@ class Result:
 
     def timings(self) -> str:
         text = "  ".join(f"{name} {secs:.3f}s" for name, secs in self.phases.items())
-        return f"{text}  (related papers {self.related})" if self.related else text
+        notes = [f"related papers {self.related}"] if self.related else []
+        notes += ["plan kept"] if self.plan == "kept" else []
+        return f"{text}  ({', '.join(notes)})" if notes else text
 
 
 @dataclass
@@ -138,6 +141,7 @@ class Builder:
         self.pending: set[str] = set()  # content files parsed afresh since the last good build
         self._env: tuple | None = None  # (key, environment, template digests) kept between runs
         self.related = RelatedCache(paths.cache_dir if persist else None)
+        self._kept: Kept | None = None  # the last good build's plan
 
     @property
     def years(self) -> search_index.Years:
@@ -235,6 +239,7 @@ class Builder:
                                 ready=self.years if early and early.started else ())
             lap("search")
         self._save(record)
+        self._kept = replace(work.plan, record=record)
         self.pending = set()
         self.intact = self.private
         lap("write")
@@ -245,6 +250,7 @@ class Builder:
         result.rendered = sum(1 for _, _, digest, _ in outcomes if digest is not None)
         result.written, result.removed = moves.written, moves.removed
         result.considered = len(work.candidates)
+        result.plan = "kept" if work.kept else "made"
         return result
 
     def _load(self) -> tuple[Archive, dict]:
@@ -266,26 +272,47 @@ class Builder:
         assets = asset_map(theme)
         files = theme.signature()
         env, closure = self._environment(theme, files, archive, site_urls, assets)
-        pages = plan(archive, site_urls.path, self.search)
         old = self._load_record()
-        templates = _template_digests(pages, closure, theme,
-                                      old.templates if old.theme == files else {})
         salt = pickle.dumps((__version__, site_urls.base_url, config, archive.topics,
                              sorted(location for location, _ in assets.values()), self.search))
+        prefix = f"{self.paths.content}{os.sep}"
+        changed = changed_papers(old.inputs, inputs,
+                                 {name.removeprefix(prefix) for name in self.pending})
+        kept = self._kept_plan(archive, old, salt, changed)
+        if kept:
+            planner, pages, planned = kept.planner, kept.pages, kept.planned
+        else:
+            planner = Planner(archive, site_urls.path, self.search)
+            pages = planner.plan()
+            planned = {page.output for page in pages}
+        templates = _template_digests(pages, closure, theme,
+                                      old.templates if old.theme == files else {})
         if old.salt != salt:
             old = BuildRecord()
-        planned = {page.output for page in pages}
         wanted = planned | {location for location, _ in assets.values()}
         self.folder.check_manifest(wanted, old)
         # a private folder, as the last build left it: no need to stat every file
         damaged = set() if self.intact and old.stamps else self.folder.damaged(old, wanted)
-        prefix = f"{self.paths.content}{os.sep}"
-        changed = changed_papers(old.inputs, inputs,
-                                 {name.removeprefix(prefix) for name in self.pending})
         found, signatures = candidates(pages, archive, old, planned, templates, changed,
                                        damaged)
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
-                    damaged, found, signatures, inputs, archive.related, files)
+                    damaged, found, signatures, inputs, archive.related, files,
+                    Kept(planner, pages, planned), kept is not None)
+
+    def _kept_plan(self, archive: Archive, old: BuildRecord, salt: bytes,
+                   changed: set[str] | None) -> Kept | None:
+        """The last build's plan, bound to `archive`, when it is this build's plan too: only
+        paper and note files changed since, every changed paper keeps its signature (a
+        note joining the notes feed is a move here), and no paper's related papers moved
+        (they are among a paper page's dependencies). The dev server's rebuild after a
+        note edit then plans nothing."""
+        kept = self._kept
+        if not (kept and kept.record is old and old.salt == salt and changed is not None
+                and old.related == archive.related
+                and unmoved(old.signatures, archive, changed)):
+            return None
+        kept.planner.rebind(archive, changed)
+        return kept
 
     def searchable(self, work: Work) -> bool:
         """Whether this build has a search index: search is on and a paper is listed
@@ -336,9 +363,21 @@ class Builder:
                     if work.pages[index].kind == "paper":
                         early.paper_done()
 
+        many = len(work.candidates) >= PARALLEL_MIN
+        # the dev server's builder makes papers.json here, not in a worker: its lines (see
+        # `exports._LINES`) then stay in this process, and the next save remakes one
+        here = {i for i in order if work.pages[i].kind == "json"} if self.private and many \
+            else set()
+        try:  # each template loaded once, here, for every worker and later build
+            for name in sorted({work.pages[i].template for i in order} - {None}):
+                work.env.get_template(name)
+        except jinja2.TemplateError as err:
+            raise ContentError([template_problem(err, work.theme)]) from None
         try:
-            parallel.run(_work, parallel.chunks(order, 100), collect, shared=job,
-                         parallel=len(work.candidates) >= PARALLEL_MIN)
+            parallel.run(_work, parallel.chunks([i for i in order if i not in here], 100),
+                         collect, shared=job, parallel=many)
+            if here:
+                collect(_work(job, sorted(here)))
         finally:
             bar.close()
         return outcomes
@@ -409,6 +448,19 @@ class Work:
     inputs: dict
     related: dict[str, tuple[str, ...]]
     theme_files: tuple  # the theme's signature, that `templates` were digested from
+    plan: Kept  # for the next build, once this one's record is written
+    kept: bool  # the plan is the last build's
+
+
+@dataclass
+class Kept:
+    """A build's plan with the record of the build that used it: a builder that runs
+    again (the dev server's) plans its next build with it when nothing moved."""
+
+    planner: Planner
+    pages: list[Page]
+    planned: set[str]
+    record: BuildRecord | None = None
 
 
 def _template_digests(pages: list[Page], closure: Callable[[str], str], theme: Theme,

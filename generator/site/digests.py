@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from functools import cached_property, partial
 from itertools import groupby
 
+from ..core.model import Archive
 from ..core.text import plain_tex
 from . import urls
 from .digest_feeds import DigestItem, DigestLine
@@ -88,7 +89,17 @@ class Digests:
 
     def __init__(self, planner: Shared) -> None:
         self.planner = planner
-        self.archive = planner.archive
+        self._items: dict[str, tuple[DigestItem, ...]] = {}  # each kind's feed items
+
+    @property
+    def archive(self) -> Archive:
+        """The planner's archive: a plan kept for the next build follows its new one."""
+        return self.planner.archive
+
+    def forget(self) -> None:
+        """Drop what shows papers' text (the feed items' titles); the periods and their
+        rankings stay, as a kept plan's archive lists the same papers in the same places."""
+        self._items.clear()
 
     @cached_property
     def periods(self) -> dict[str, tuple[Period, ...]]:
@@ -198,17 +209,28 @@ class Digests:
         """One item per closed period, newest first, `feed_size` periods at most; each
         item names the period's first `feed_size` papers."""
         size = self.archive.config.feed_size
-        closed = [p for p in reversed(self.periods[kind]) if p.closed][:size]
-        items = tuple(self._item(period, size) for period in closed)
-        deps = tuple(dict.fromkeys(line.id for item in items for line in item.lines))
+        deps = tuple(dict.fromkeys(pid for period in self._closed(kind)
+                                   for pid, _ in period.ranked[:size]))
+        for flavour in urls.FEED_KINDS:
+            yield Page(urls.feed(INDEX[kind], flavour), None,
+                       partial(self._feed_context, kind, flavour), "digest-feed", deps=deps)
+
+    def _closed(self, kind: str) -> list[Period]:
+        """The periods a kind's feed lists: the newest closed ones."""
+        size = self.archive.config.feed_size
+        return [p for p in reversed(self.periods[kind]) if p.closed][:size]
+
+    def _feed_context(self, kind: str, flavour: str) -> dict:
+        items = self._items.get(kind)
+        if items is None:
+            size = self.archive.config.feed_size
+            items = self._items[kind] = tuple(self._item(period, size)
+                                              for period in self._closed(kind))
         site = self.archive.config.title
         title, description = text(f"{kind}s")
-        for flavour in urls.FEED_KINDS:
-            context = {"feed": flavour, "listing": INDEX[kind], "items": items,
-                       "title": f"{site}{FEED_TITLE_SEPARATOR}{title}",
-                       "description": description, "site": self.archive.config}
-            yield Page(urls.feed(INDEX[kind], flavour), None, partial(dict, context),
-                       "digest-feed", deps=deps)
+        return {"feed": flavour, "listing": INDEX[kind], "items": items,
+                "title": f"{site}{FEED_TITLE_SEPARATOR}{title}",
+                "description": description, "site": self.archive.config}
 
     def _item(self, period: Period, size: int) -> DigestItem:
         archive = self.archive

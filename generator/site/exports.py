@@ -23,7 +23,7 @@ from ..archive import notes
 from ..core.model import ARXIV_ID
 from ..core.text import plain_tex
 from . import urls
-from .pieces import Page, Placing, Shared
+from .pieces import Page, Place, Placing, Shared
 
 SCHEMA_VERSION = 1  # of papers.json; docs/papers.schema.json describes it
 BIBTEX_MIME = "text/plain; charset=utf-8"  # shown by browsers, where text/x-bibtex downloads
@@ -76,7 +76,7 @@ def export_pages(planner: Shared) -> Iterator[Page]:
     """cite.bib for every visible paper, day.bib for every day, and papers.json."""
     archive = planner.archive
     visible = sorted(pid for pid in archive.papers if archive.is_visible(pid))
-    make = partial(_bib_context, planner, {})  # entries shared by cite.bib and day.bib
+    make = partial(_bib_context, planner)
     for pid in visible:
         yield Page(urls.cite(pid), None, partial(make, (pid,)), "bibtex", deps=(pid,))
     for day in archive.days:
@@ -95,7 +95,8 @@ def paper_extras(planner: Shared, pid: str, placings: Sequence[Placing]) -> dict
 
 
 # -- BibTeX -------------------------------------------------------------------
-def _bib_context(planner: Shared, made: dict[str, BibEntry], ids: Sequence[str]) -> dict:
+def _bib_context(planner: Shared, ids: Sequence[str]) -> dict:
+    made = planner.bib  # entries shared by cite.bib and day.bib
     entries = []
     for pid in ids:
         found = made.get(pid)
@@ -170,23 +171,31 @@ def _json_context(planner: Shared, ids: Sequence[str]) -> dict:
     `url` holds the location; the renderer puts the site's address before it. No
     abstracts, and no field a reader can derive (`cite.bib` is beside `url`): at
     100,000 papers every 100 bytes a paper is 10 MB."""
-    return {"version": SCHEMA_VERSION, "papers": ",\n".join(_line(planner, pid) for pid in ids)}
+    calendar = (tuple(day.date for day in planner.archive.days), planner.voted)
+    if _LINES_CALENDAR[0] != calendar:  # places name days by index: another calendar,
+        _LINES.clear()  # other days
+        _LINES_CALENDAR[0] = calendar
+    places = planner.places()
+    return {"version": SCHEMA_VERSION,
+            "papers": ",\n".join(_line(planner, pid, places.get(pid, ())) for pid in ids)}
 
 
-# A paper's line by id, with what it was made from: the dev server's rebuild after a
-# note edit re-makes papers.json, and only the edited paper's line is written anew.
+# A paper's line by id, with what it was made from (and, beside, the days and the days
+# that counted upvotes it was made with): the dev server's rebuild after a note edit
+# re-makes papers.json, and only the edited paper's line is written anew.
 _LINES: dict[str, tuple[tuple, str]] = {}
+_LINES_CALENDAR: list[tuple | None] = [None]
 
 
-def _line(planner: Shared, pid: str) -> str:
+def _line(planner: Shared, pid: str, places: Sequence[Place]) -> str:
     archive = planner.archive
-    days, voted = archive.days, planner.voted
-    listed = tuple((days[p.day].date, p.rank, p.upvotes if days[p.day].date in voted else None)
-                   for p in planner.places().get(pid, ()))
     inputs = (archive.papers[pid], archive.notes.get(pid), archive.paper_topics.get(pid),
-              listed)
+              places)
     found = _LINES.get(pid)
     if found is None or found[0] != inputs:
+        days, voted = archive.days, planner.voted
+        listed = tuple((days[p.day].date, p.rank,
+                        p.upvotes if days[p.day].date in voted else None) for p in places)
         line = json.dumps(_record(planner, pid, listed), ensure_ascii=False,
                           separators=(",", ":"))
         found = _LINES[pid] = (inputs, line)

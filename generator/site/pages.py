@@ -63,6 +63,20 @@ class Planner:
         # days whose listing counted upvotes: elsewhere a 0 means "not counted", not shown
         self.voted = {day.date for day in archive.days if any(e.upvotes for e in day.entries)}
         self._places: dict[str, list[Place]] | None = None
+        self.bib: dict[str, exports.BibEntry] = {}  # made once, for cite.bib and day.bib
+        self.digests = Digests(self)
+
+    def rebind(self, archive: Archive, changed: set[str]) -> None:
+        """Plan the next build's pages with this plan: `archive` lists the same papers in
+        the same places (the `changed` papers kept their signatures), so every page, its
+        location and its dependencies are as planned; what shows the changed papers' data
+        is made again, from `archive`, when a page asks for it."""
+        self.archive = archive
+        for pid in changed:
+            self._cards.pop(pid, None)
+            self.bib.pop(pid, None)
+        self.__dict__.pop("feed_listings", None)
+        self.digests.forget()
 
     # -- shared pieces ----------------------------------------------------
     def card(self, pid: str) -> Card:
@@ -151,6 +165,11 @@ class Planner:
         return context
 
     # -- page kinds ---------------------------------------------------------
+    def plan(self) -> list[Page]:
+        """Every page, listing, feed and site file, in a fixed order."""
+        pages = list(self.pages())
+        return pages + site_files(pages, self.site_feeds, self.archive.config)
+
     def pages(self) -> Iterator[Page]:
         yield self.home()
         yield from self.day_pages()
@@ -238,7 +257,7 @@ class Planner:
     def digest_pages(self) -> Iterator[Page]:
         """The archive's calendar, weekly and monthly digests and their feeds."""
 
-        yield from Digests(self).pages()
+        yield from self.digests.pages()
 
     def _paginated(self, listing: str, template: str, kind: str, items: Sequence,
                    context: Callable[[], dict]) -> Iterator[Page]:
@@ -581,6 +600,4 @@ def _entries(pages: Sequence[Page]) -> dict:
 def plan(archive: Archive, href: Callable[[str], str], search: bool = True) -> list[Page]:
     """Every page, listing, feed and site file, in a fixed order; `href` makes a
     location a URL with the base path (`Urls.path`); `search`: the build indexes them."""
-    planner = Planner(archive, href, search)
-    pages = list(planner.pages())
-    return pages + site_files(pages, planner.site_feeds, archive.config)
+    return Planner(archive, href, search).plan()

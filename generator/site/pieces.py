@@ -217,6 +217,7 @@ class Shared(Protocol):
 
     archive: Archive
     voted: set[date]
+    bib: dict[str, Any]  # BibEntry by paper id, made once per build
 
     def card(self, pid: str) -> Card: ...
     def places(self) -> dict[str, list[Place]]: ...

@@ -106,6 +106,13 @@ def _same_shape(old: tuple | None, new: tuple | None) -> bool:
     return old[:-1] == new[:-1] and old[-1] in (None, new[-1])
 
 
+def unmoved(recorded: dict[str, tuple], archive: Archive, changed: set[str]) -> bool:
+    """Whether every changed paper keeps its recorded signature: listed where it was, and
+    in the notes feed on the same day or not at all."""
+    return all(recorded.get(pid) == (signature(archive, pid) if pid in archive.papers
+                                     else None) for pid in changed)
+
+
 def changed_papers(old: dict[str, Key], now: dict[str, Key],
                    fresh: set[str]) -> set[str] | None:
     """Ids of the papers whose paper or note file changed since the recorded build (read
