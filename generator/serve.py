@@ -427,6 +427,7 @@ class DevServer:
         """Build once; report problems to the terminal and the open tabs, never raise.
         `changed`: the files the watcher saw change since the last build (None: unknown),
         so the others are not looked at again."""
+        self.index.indexer.cancel()  # its index would be outdated: the cores go to the build
         with self.lock:
             try:
                 self.builder.cache.trust(None if changed is None else self.content_names(changed))

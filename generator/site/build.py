@@ -17,7 +17,8 @@ import os
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import jinja2
@@ -169,7 +170,7 @@ class Builder:
         archive's exclusive lock, held briefly. While an import holds that lock both are
         left as they were; the next build then only does more work, as a record older
         than the output makes pages look changed, never unchanged."""
-        changed = record != self.record
+        changed = record != self.record if self.persist else False
         self.record = record
         if not self.persist:
             return
@@ -239,7 +240,8 @@ class Builder:
                                 ready=self.years if early and early.started else ())
             lap("search")
         self._save(record)
-        self._kept = replace(work.plan, record=record)
+        work.plan.record = record
+        self._kept = work.plan
         self.pending = set()
         self.intact = self.private
         lap("write")
@@ -292,12 +294,13 @@ class Builder:
         wanted = planned | {location for location, _ in assets.values()}
         self.folder.check_manifest(wanted, old)
         # a private folder, as the last build left it: no need to stat every file
-        damaged = set() if self.intact and old.stamps else self.folder.damaged(old, wanted)
+        in_place = self.intact and bool(old.stamps)
+        damaged = set() if in_place else self.folder.damaged(old, wanted)
         found, signatures = candidates(pages, archive, old, planned, templates, changed,
-                                       damaged)
+                                       damaged, kept.shows if kept else None)
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
                     damaged, found, signatures, inputs, archive.related, files,
-                    Kept(planner, pages, planned), kept is not None)
+                    kept or Kept(planner, pages, planned), kept is not None, in_place)
 
     def _kept_plan(self, archive: Archive, old: BuildRecord, salt: bytes,
                    changed: set[str] | None) -> Kept | None:
@@ -402,7 +405,7 @@ class Builder:
         staged = {pages[i].output: digest for i, digest in sorted(digests.items())}
         staged.update(dict.fromkeys(record.assets, b""))
         moves = self.folder.commit(staged, len(digests) == len(pages), record, old, staging,
-                                   work.damaged, stamps)
+                                   work.damaged, stamps, work.in_place)
         return record, moves
 
 
@@ -450,6 +453,7 @@ class Work:
     theme_files: tuple  # the theme's signature, that `templates` were digested from
     plan: Kept  # for the next build, once this one's record is written
     kept: bool  # the plan is the last build's
+    in_place: bool  # the folder is as the last build left it (a private folder)
 
 
 @dataclass
@@ -461,6 +465,15 @@ class Kept:
     pages: list[Page]
     planned: set[str]
     record: BuildRecord | None = None
+
+    @cached_property
+    def shows(self) -> dict[str, list[int]]:
+        """The pages that show each paper (by index): a kept plan's dependency record."""
+        found: dict[str, list[int]] = {}
+        for index, page in enumerate(self.pages):
+            for pid in page.deps:
+                found.setdefault(pid, []).append(index)
+        return found
 
 
 def _template_digests(pages: list[Page], closure: Callable[[str], str], theme: Theme,

@@ -82,13 +82,18 @@ class OutputFolder:
 
     def commit(self, staged: dict[str, bytes], full: bool, record: BuildRecord,
                old: BuildRecord, staging: Path, damaged: set[str],
-               stamps: dict[str, tuple[int, int]] | None = None) -> Moves:
+               stamps: dict[str, tuple[int, int]] | None = None,
+               in_place: bool = False) -> Moves:
         """Put the staged files in place (`staged`: output name to its content digest,
         b"" for assets, whose names carry their hash); unchanged bytes are not rewritten,
         stale files go. Fills the record's content digests and stamps (`stamps`: those
         of staged files as written, which a full build's swap keeps; the others are
         read). The manifest lists a file before it arrives, so a crash never leaves one
-        unlisted."""
+        unlisted. `in_place`: the folder is as the last build left it (nobody else writes
+        it), so when this build leaves the same files, only changed bytes move in."""
+        if in_place and not full and record.planned is old.planned \
+                and record.assets == old.assets and record.search == old.search:
+            return self._replace(staged, record, old, staging)
         wanted = record.files
         manifest = read_manifest(self.out)
         listed = manifest | old.files  # the files a build put here
@@ -128,6 +133,23 @@ class OutputFolder:
                       if name in wanted and name not in damaged} | file_stamps(self.out, moved)
         record.stamps = stamps
         return moves
+
+    def _replace(self, staged: dict[str, bytes], record: BuildRecord, old: BuildRecord,
+                 staging: Path) -> Moves:
+        """The files whose bytes changed move in; the manifest, the other files, their
+        digests and stamps stand as the last build recorded them: no pass over the site."""
+        known = old.content
+        moved = []
+        for name, digest in staged.items():
+            if not digest or known.get(name) == digest:
+                continue
+            target = self.out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            moved.append(name)
+        record.content = known | {name: digest for name, digest in staged.items() if digest}
+        record.stamps = old.stamps | file_stamps(self.out, moved) if moved else old.stamps
+        return Moves(written=len(moved))
 
     def _swap(self, staging: Path, allowed: set[str]) -> None:
         """A full build: the staged folder becomes the output in two renames. The folder

@@ -133,15 +133,16 @@ def changed_papers(old: dict[str, Key], now: dict[str, Key],
 
 
 def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: set[str],
-               templates: dict, changed: set[str] | None,
-               damaged: set[str]) -> tuple[list[int], dict[str, tuple]]:
+               templates: dict, changed: set[str] | None, damaged: set[str],
+               shows: dict[str, list[int]] | None = None) -> tuple[list[int], dict[str, tuple]]:
     """The pages to look at, and every paper's signature for the next build.
 
     When only paper and note files changed, and no changed paper moved between
     listings (same signature), the dependency record answers: the pages that show
     a changed paper, the paper pages whose related papers changed, and those whose
-    file is damaged. Otherwise every page is
-    looked at, and fingerprints find the ones that changed.
+    file is damaged. Otherwise every page is looked at, and fingerprints find the ones
+    that changed. `shows`: the pages that show each paper, when the caller has them
+    already (a kept plan).
     """
     recorded = old.signatures
     if changed is not None and recorded and old.templates == templates:
@@ -152,7 +153,8 @@ def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: s
                 signatures[pid] = signature(archive, pid)
         same_shape = all(_same_shape(recorded.get(pid), signatures.get(pid)) for pid in changed)
         if same_shape and planned == old.planned:
-            found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed}
+            found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed} \
+                if shows is None else {i for pid in changed for i in shows.get(pid, ())}
             found.update(related_moved(pages, archive, old))
             if damaged:
                 found.update(i for i, page in enumerate(pages) if page.output in damaged)
