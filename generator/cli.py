@@ -487,6 +487,19 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def run() -> None:
+    """The `paperpress` command: `main`, then the process ends without freeing its heap
+    object by object (a tenth of a second after a build of 10,000 papers, a second at
+    100,000); the system takes the memory back whole. Output is flushed first."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a reader that left, or a closed stream
+        code = code or 1
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.root = getattr(args, "root", Path("."))

@@ -500,6 +500,12 @@ def _stage_assets(assets: dict, staging: Path) -> list[str]:
     return sorted(location for location, _ in assets.values())
 
 
+# The last finished build's builder, with its archive and plan: a command that ends after
+# its build leaves them to the end of the process (see `cli.run`) instead of freeing a
+# million objects one by one on the way out. One at most, whoever calls `build`.
+_FINISHED: list[Builder] = []
+
+
 def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = None,
           quiet: bool = False, verbose: bool = False, search: bool = True) -> str:
     """`paperpress build`: one build, its summary line (and phase timings when verbose).
@@ -509,7 +515,9 @@ def build(paths: ContentPaths, out: Path | None = None, base_url: str | None = N
     target = (out or paths.root / "site").resolve()
     check_output_folder(paths, target)
     with output_lock(paths.cache_dir, target):
-        result = Builder(paths, target, base_url, progress=not quiet, search=search).run()
+        builder = Builder(paths, target, base_url, progress=not quiet, search=search)
+        result = builder.run()
+    _FINISHED[:] = [builder]  # see `_FINISHED`
     text = result.summary()
     if verbose:
         text += "\n" + result.timings()

@@ -108,12 +108,13 @@ class Digests:
         found: dict[tuple[str, date], dict[str, list]] = {}
         last: dict[tuple[str, date], int] = {}
         voted = self.planner.voted
+        # each day's periods and whether it counted upvotes, worked out once per day
+        keys = [tuple((kind, period_start(kind, day.date)) for kind in KINDS) for day in days]
+        counted = [day.date in voted for day in days]
         for pid, places in self.planner.places().items():
             for place in places:  # in day order: the first one is the first listing
-                when = days[place.day].date
-                votes = place.upvotes if when in voted else None
-                for kind in KINDS:
-                    key = (kind, period_start(kind, when))
+                votes = place.upvotes if counted[place.day] else None
+                for key in keys[place.day]:
                     last[key] = max(last.get(key, place.day), place.day)
                     seen = found.setdefault(key, {})
                     if pid not in seen:
