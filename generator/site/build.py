@@ -35,8 +35,8 @@ from ..core.model import Archive
 from ..core.paths import ContentPaths
 from ..core.progress import Progress
 from ..core.store import ContentError, Problem, write_atomic
+from . import exports, urls
 from . import search as search_index
-from . import urls
 from .exports import RENDERERS
 from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
 from .pages import Page, Planner
@@ -298,6 +298,8 @@ class Builder:
         damaged = set() if in_place else self.folder.damaged(old, wanted)
         found, signatures = candidates(pages, archive, old, planned, templates, changed,
                                        damaged, kept.shows if kept else None)
+        if not kept and changed is not None and len(found) < len(pages):  # by the record
+            planner.known_lines = self._written_lines(old, changed, site_urls)
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
                     damaged, found, signatures, inputs, archive.related, files,
                     kept or Kept(planner, pages, planned), kept is not None, in_place)
@@ -316,6 +318,25 @@ class Builder:
             return None
         kept.planner.rebind(archive, changed)
         return kept
+
+    def _written_lines(self, old: BuildRecord, changed: set[str],
+                       site_urls: urls.Urls) -> dict[str, str]:
+        """papers.json's lines of the papers that did not change, from the file the last
+        build wrote, when its bytes are the recorded ones: a build planned by the record
+        changed only the `changed` papers, and the others' lines are as they were (making
+        them all again is most of a one-note build's rendering)."""
+        name = urls.output_file(urls.papers_json())
+        recorded = old.content.get(name)
+        try:
+            data = (self.out / name).read_bytes() if recorded else b""
+        except OSError:
+            return {}
+        if not data or hashlib.blake2b(data, digest_size=16).digest() != recorded:
+            return {}
+        lines = exports.written_lines(data, site_urls)
+        for pid in changed:
+            lines.pop(pid, None)
+        return lines
 
     def searchable(self, work: Work) -> bool:
         """Whether this build has a search index: search is on and a paper is listed

@@ -175,9 +175,10 @@ def _json_context(planner: Shared, ids: Sequence[str]) -> dict:
     if _LINES_CALENDAR[0] != calendar:  # places name days by index: another calendar,
         _LINES.clear()  # other days
         _LINES_CALENDAR[0] = calendar
-    places = planner.places()
+    places, known = planner.places(), planner.known_lines
     return {"version": SCHEMA_VERSION,
-            "papers": ",\n".join(_line(planner, pid, places.get(pid, ())) for pid in ids)}
+            "papers": ",\n".join(known.get(pid) or _line(planner, pid, places.get(pid, ()))
+                                  for pid in ids)}
 
 
 # A paper's line by id, with what it was made from (and, beside, the days and the days
@@ -229,6 +230,24 @@ def json_bytes(context: dict, site_urls: urls.Urls) -> bytes:
     body = context["papers"].replace('"url":"', f'"url":"{base}')
     body = "\n" + body + "\n" if body else ""
     return f'{{"version":{context["version"]},"papers":[{body}]}}\n'.encode()
+
+
+def written_lines(data: bytes, site_urls: urls.Urls) -> dict[str, str]:
+    """The lines of a papers.json `json_bytes` wrote, by paper id, as `_json_context` made
+    them (the site's address taken out of `url` again); none when it is not that shape."""
+    base = json.dumps(site_urls.absolute(""))[1:-1]
+    text = data.decode("utf-8", "replace")
+    head = f'{{"version":{SCHEMA_VERSION},"papers":[\n'
+    if not (text.startswith(head) and text.endswith("\n]}\n")):
+        return {}
+    found = {}
+    for line in text[len(head):-4].split("\n"):
+        line = line.removesuffix(",").replace(f'"url":"{base}', '"url":"')
+        pid = line[7:line.find('"', 7)]
+        if not line.startswith('{"id":"') or "\\" in pid:
+            return {}
+        found[pid] = line
+    return found
 
 
 RENDERERS: dict[str, Callable[[dict, urls.Urls], bytes]] = {

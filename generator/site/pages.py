@@ -64,6 +64,7 @@ class Planner:
         self.voted = {day.date for day in archive.days if any(e.upvotes for e in day.entries)}
         self._places: dict[str, list[Place]] | None = None
         self.bib: dict[str, exports.BibEntry] = {}  # made once, for cite.bib and day.bib
+        self.known_lines: dict[str, str] = {}  # see `exports.written_lines`
         self.digests = Digests(self)
 
     def rebind(self, archive: Archive, changed: set[str]) -> None:

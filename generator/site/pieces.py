@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
 from ..core.model import Archive, Note, Paper
@@ -191,8 +192,9 @@ class Page:
     lastmod: date | None = None
     deps: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def output(self) -> str:
+        """The file's name in the output folder (asked for several times per page)."""
         return urls.output_file(self.location)
 
 
@@ -218,6 +220,7 @@ class Shared(Protocol):
     archive: Archive
     voted: set[date]
     bib: dict[str, Any]  # BibEntry by paper id, made once per build
+    known_lines: dict[str, str]  # papers.json lines of unchanged papers, as last written
 
     def card(self, pid: str) -> Card: ...
     def places(self) -> dict[str, list[Place]]: ...
