@@ -6,6 +6,7 @@ listings are lists of paper ids in a fixed order and leave hidden papers out.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from datetime import date
 
@@ -13,14 +14,24 @@ from ..core import ids, parallel
 from ..core.model import Appearance, Archive, OrgListing
 from .topics import Rules, assign, compile_rules
 
+# The days the last appearances were worked out from, and those appearances: a process
+# that builds again (the dev server) mostly finds the very same day objects in its cache.
+_LAST: list = [(), {}]
+
 
 def appearances(archive: Archive) -> dict[str, tuple[Appearance, ...]]:
-    """Each paper's days, oldest first, with rank and upvotes."""
+    """Each paper's days, oldest first, with rank and upvotes (days are immutable, so the
+    same day objects give the same appearances)."""
+    days, (last_days, last) = archive.days, _LAST
+    if len(days) == len(last_days) and all(map(operator.is_, days, last_days)):
+        return last
     seen: dict[str, list[Appearance]] = defaultdict(list)
-    for day in archive.days:
+    for day in days:
         for rank, entry in enumerate(day.entries, start=1):
             seen[entry.paper_id].append(Appearance(day.date, rank, entry.upvotes))
-    return {pid: tuple(found) for pid, found in seen.items()}
+    found = {pid: tuple(found) for pid, found in seen.items()}
+    _LAST[:] = [days, found]
+    return found
 
 
 def index(archive: Archive, memo: dict | None = None) -> Archive:
