@@ -24,6 +24,7 @@ from site_helpers import (
     write_day,
 )
 
+from generator.core.lock import archive_lock
 from generator.core.paths import ContentPaths
 from generator.core.store import ContentError
 from generator.site.build import Builder
@@ -454,3 +455,81 @@ def test_a_partial_edited_between_builds_reaches_every_page_that_includes_it(
     build(hostile_root, tmp_path / "cold")
     assert after == tree_bytes(tmp_path / "cold")
     assert b"Feeds now:" in after["index.html"]
+
+
+# -- the dev server's rebuild, told by its watcher which files changed -----------------
+def dev_builder(root: Path, out: Path) -> Builder:
+    """The dev server's builder after its first build."""
+    builder = Builder(ContentPaths(root), out, BASE, persist=False)
+    builder.private = True
+    time.sleep(0.1)
+    builder.run()
+    return builder
+
+
+def watched(root: Path, *paths: Path) -> set[str]:
+    """Changed files as the dev server names them to the parse cache: by where they are
+    (a link's target), under the content folder (`DevServer.content_names`)."""
+    content = ContentPaths(root).content
+    return {str(content / os.path.relpath(os.path.realpath(path), os.path.realpath(content)))
+            for path in paths}
+
+
+def note_text(out: Path, title: str) -> str:
+    return (out / "papers" / paper_id(title) / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_watched_rebuild_reads_a_note_edited_through_a_link(
+        hostile_root: Path, tmp_path: Path, linked: str) -> None:
+    """The watcher names the file it saw change, never the link that reads it: a note
+    shared by a link (or a notes folder that is a link) is read again all the same."""
+    notes = hostile_root / "content" / "notes"
+    if linked == "folder":
+        notes.rename(notes.with_name("kept-notes"))
+        notes.symlink_to("kept-notes")
+    else:
+        note(hostile_root, RAW_TITLE).symlink_to(f"{paper_id(OVERRIDE_TITLE)}.md")
+    builder = dev_builder(hostile_root, tmp_path / "site")
+    edited = note(hostile_root, OVERRIDE_TITLE)
+    edited.write_text("Edited through the link.\n", encoding="utf-8")
+    time.sleep(0.1)
+    builder.cache.trust(watched(hostile_root, edited))
+    builder.run()
+    shown = RAW_TITLE if linked == "file" else OVERRIDE_TITLE
+    assert "Edited through the link." in note_text(tmp_path / "site", shown)
+
+
+def test_a_watched_rebuild_reads_a_notes_folder_swapped_in(hostile_root: Path,
+                                                            tmp_path: Path) -> None:
+    """A folder moved into place is one change to the watcher: the folder's name alone,
+    none of the files it brings."""
+    builder = dev_builder(hostile_root, tmp_path / "site")
+    notes = hostile_root / "content" / "notes"
+    fresh = hostile_root / "fresh-notes"
+    shutil.copytree(notes, fresh)
+    edited = fresh / note(hostile_root, OVERRIDE_TITLE).name
+    edited.write_text("From the swapped folder.\n", encoding="utf-8")
+    notes.rename(hostile_root / "old-notes")
+    fresh.rename(notes)
+    time.sleep(0.1)
+    builder.cache.trust(watched(hostile_root, notes))
+    builder.run()
+    assert "From the swapped folder." in note_text(tmp_path / "site", OVERRIDE_TITLE)
+
+
+def test_a_watched_rebuild_that_read_nothing_keeps_the_changes_it_was_told(
+        hostile_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save while an import holds the archive: that rebuild fails before reading any
+    file, and the next one, told only of later changes, still reads the saved note."""
+    monkeypatch.setenv("PAPERPRESS_LOCK_WAIT", "0")
+    builder = dev_builder(hostile_root, tmp_path / "site")
+    edited = note(hostile_root, OVERRIDE_TITLE)
+    edited.write_text("Saved during an import.\n", encoding="utf-8")
+    time.sleep(0.1)
+    builder.cache.trust(watched(hostile_root, edited))
+    with archive_lock(ContentPaths(hostile_root).cache_dir), pytest.raises(ContentError):
+        builder.run()
+    builder.cache.trust(set())
+    builder.run()
+    assert "Saved during an import." in note_text(tmp_path / "site", OVERRIDE_TITLE)

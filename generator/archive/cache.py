@@ -59,6 +59,7 @@ class ParseCache:
         self.used: set[str] = set()
         self.fresh: set[str] = set()  # parsed afresh since `begin`
         self.changed: set[str] | None = None  # see `trust`; None: stat every file
+        self.settled = False  # a load read every file since `trust` last named changes
         if folder is not None and folder.is_dir():
             for file in sorted(folder.glob("content-*.pickle")):
                 self._read(file)
@@ -98,8 +99,25 @@ class ParseCache:
         """For the next runs: only the files named in `changed` (as the loader names
         them) may differ from their entries; None, the default, stats every file. For a
         watcher that sees every change; it names files that changed since it last
-        called this, and an entry that failed to parse is dropped, so none is kept stale."""
-        self.changed = changed
+        called this, and an entry that failed to parse is dropped, so none is kept stale.
+        Names stay until a load has read every file (`settle`): a build that failed
+        before reading (the archive locked by an import) must not lose them."""
+        if not self.settled:
+            changed = None if changed is None or self.changed is None \
+                else self.changed | changed
+        self.changed, self.settled = changed, False
+
+    def settle(self) -> None:
+        """A load read every file: the names `trust` was given are taken in."""
+        self.settled = True
+
+    def trusts(self, folder: str) -> bool:
+        """Whether files in `folder` may be taken as cached (see `trusted`): the watcher
+        named neither it nor a folder above it. A folder moved or swapped in is named
+        alone, never the files it brings."""
+        changed = self.changed
+        return changed is not None and not any(
+            folder == name or folder.startswith(name + os.sep) for name in changed)
 
     def identities(self, root: Path) -> dict[str, Key]:
         """The files this run used, by path relative to `root`, with the identity (mtime,
@@ -141,7 +159,9 @@ class ParseCache:
     def trusted(self, name: str, kind: type, shard_name: str) -> Any:
         """The cached value of the file at `name` when the watcher saw no change to it
         (see `trust`) and it was not saved in the instant of its parse; else None, and
-        `get` decides. No system call: the dev server's rebuild looks at every file."""
+        `get` decides. No system call: the dev server's rebuild looks at every file. The
+        caller asks only for a plain file in a folder it `trusts`: the watcher names a
+        link's target, not the link."""
         if self.changed is None or name in self.changed:
             return None
         hit = self.shards.get(shard_name, {}).get(name)
@@ -158,9 +178,6 @@ class ParseCache:
         self.used.add(name)
         shard = self.shards.setdefault(shard_name or path.parent.name, {})
         hit = shard.get(name)
-        if hit is not None and self.changed is not None and name not in self.changed \
-                and hit[0][0] < hit[2] - RACY_NS and isinstance(hit[1], kind):
-            return hit[1]  # the watcher saw no change to it
         key = self.key(path)
         if hit is not None and _valid(hit, key, kind):
             return hit[1]

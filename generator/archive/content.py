@@ -158,12 +158,14 @@ class Loader:
         shard = folder.name
         cached = self.cache.count(shard)
         if len(listed) - cached >= PARALLEL_PARSE:  # a first build
-            todo = [Path(name) for name, _ in listed
+            todo = [Path(name) for name, _, _ in listed
                     if not (cached and self.cache.has(Path(name), kind, shard))]
             self._prefetch(todo, make, parse_yaml, shard)
-        trusted = self.cache.trusted
-        for name, stem in listed:
-            value = trusted(name, kind, shard)
+        # a link's target is what the watcher names: a linked folder or file is looked at
+        trusted = self.cache.trusted if self.cache.trusts(str(folder)) \
+            and not folder.is_symlink() else None
+        for name, stem, plain in listed:
+            value = trusted(name, kind, shard) if trusted and plain else None
             if value is None:
                 value = self._get(Path(name), make, kind, parse_yaml, shard)
             if value is not None:
@@ -201,9 +203,10 @@ class Loader:
     def note(self, paper_id: str) -> Note | None:
         return self._one(self.paths.note(paper_id), self._note, Note, parse_yaml=False)
 
-    def _listing(self, folder: Path, suffix: str) -> list[tuple[str, str]]:
+    def _listing(self, folder: Path, suffix: str) -> list[tuple[str, str, bool]]:
         """The folder's files of one kind, by name, without those that may not be read:
-        (path, stem) as strings, as a build reads thousands and parses few.
+        (path, stem) as strings, as a build reads thousands and parses few, and whether
+        the entry is a plain file (not a link).
 
         Plain files pass on what the directory listing says (no system call
         each); a link, a folder or a pipe is asked about, and reported.
@@ -220,12 +223,12 @@ class Loader:
         listed = []
         cut = -len(suffix)
         for entry in entries:
-            why = None if entry.is_file(follow_symlinks=False) \
-                else self.paths.may_read(folder / entry.name)
+            plain = entry.is_file(follow_symlinks=False)
+            why = None if plain else self.paths.may_read(folder / entry.name)
             if why:
                 self.problem(folder / entry.name, 0, why)
             else:
-                listed.append((entry.path, entry.name[:cut]))
+                listed.append((entry.path, entry.name[:cut], plain))
         return listed
 
     def _prefetch(self, paths: list[Path], make: Callable, parse_yaml: bool,

@@ -262,6 +262,7 @@ class Builder:
         try:
             with archive_lock(self.paths.cache_dir, shared=True):  # never mid-import
                 archive = load(self.paths, self.cache)
+            self.cache.settle()
         finally:
             self.pending |= self.cache.changes()
         return archive, self.cache.identities(self.paths.content)
