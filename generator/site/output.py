@@ -141,9 +141,9 @@ class OutputFolder:
         known = old.content
         moved = []
         for name, digest in staged.items():
-            if not digest or known.get(name) == digest:
+            target = self.out / name  # a staged file gone from the folder is put back
+            if (not digest or known.get(name) == digest) and target.is_file():
                 continue
-            target = self.out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
             moved.append(name)
