@@ -32,12 +32,13 @@ from generator import __version__ as paperpress_version
 from generator.ingest.scrape import parse
 
 from . import reload, report, sites, synth
-from .measure import Run, count_output, has_gnu_time, output_bytes, remove, timed
+from .measure import Run, count_output, empty, has_gnu_time, output_bytes, remove, timed
 from .mirror import mirror
 
 HERE = Path(__file__).resolve().parent
 PHASE = re.compile(r"([a-z]+) (\d+(?:\.\d+)?)s\b")
 DEFAULT_SIZES = (2000, 10000)
+TRASH = ".trash"  # under --out: what `measure.remove` moved aside, deleted at the end
 
 
 @dataclass
@@ -104,7 +105,7 @@ def prepare(size: int, seed: int, out: Path, timeout: float, probes: int = 3,
             peers: Sequence[str] = ("pelican", "hugo")) -> Prepared:
     """Generate, import, and write the projects of the `peers` that will run."""
     work = out / str(size)
-    shutil.rmtree(work, ignore_errors=True)
+    remove(work, trash=out / TRASH)
     work.mkdir(parents=True)
     print(f"[{size}] generating synthetic days", flush=True)
     _, extra, facts = generate(work, size, seed)
@@ -214,7 +215,8 @@ def _attempt(tally: Tally, runs: list[Run], rebuild: bool) -> None:
         tally.error = f"failed: {run.problem()}"
 
 
-def bench_tools(tools: Sequence[Tool], probes: Sequence[str], repeat: int) -> dict[str, dict]:
+def bench_tools(tools: Sequence[Tool], probes: Sequence[str], repeat: int,
+                trash: Path | None = None) -> dict[str, dict]:
     """Cold builds, then one-note rebuilds, taking the generators in turn each round.
 
     Interleaving spreads any background load on the machine over all three
@@ -227,7 +229,7 @@ def bench_tools(tools: Sequence[Tool], probes: Sequence[str], repeat: int) -> di
         print(f"  cold builds, round {round_number} of {repeat}", flush=True)
         for tally in tallies:
             if tally.error is None:
-                remove(tally.tool.output, *tally.tool.caches)
+                remove(tally.tool.output, *tally.tool.caches, trash=trash)
                 _attempt(tally, tally.cold, rebuild=False)
     for number, pid in enumerate(probes, start=1):
         print(f"  one-note rebuilds, round {number} of {len(probes)}", flush=True)
@@ -322,7 +324,7 @@ def run_size(size: int, args: argparse.Namespace) -> dict:
     result = {"size": size, "seed": args.seed, "repeat": args.repeat, "facts": prepared.facts,
               "imports": prepared.imports, "machine": machine()}
     load_before = os.getloadavg()[0]
-    result["tools"] = bench_tools(tools, prepared.probes, args.repeat)
+    result["tools"] = bench_tools(tools, prepared.probes, args.repeat, args.out / TRASH)
     papers = prepared.facts["papers"]
     add_output(result["tools"], tools, papers)
     paperpress = result["tools"]["paperpress"]
@@ -372,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = args.results / f"results-{size}.json"
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.name}", flush=True)
+    empty(args.out / TRASH)  # nothing more is timed
     return 0
 
 
