@@ -466,8 +466,10 @@ class DevServer:
         import watchfiles
 
         roots = self.watch_folders()
+        # a burst ends after `step` ms without a change: an editor's save (a write, or a
+        # rename over) and a formatter's are each one burst; the reload waits 30 to 60 ms
         for changes in watchfiles.watch(
-            *roots, debounce=800, step=50, stop_event=self.stop,
+            *roots, debounce=800, step=30, stop_event=self.stop,
             raise_interrupt=False, watch_filter=lambda _change, path: relevant(path, roots),
         ):
             if self.stop.is_set():
