@@ -250,7 +250,9 @@ def reword_other_note(root: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\nReworded.\n", encoding="utf-8")
 
 
-NOTE_ONLY = [edit_note_body, note_gives_arxiv, reword_other_note]  # notes already listed
+# planned with the kept plan (new_note's note joins the notes feed; new_dated_note, after
+# it on the same paper, moves that note within the feed, so it is planned anew)
+NOTE_ONLY = [edit_note_body, new_note, note_gives_arxiv, reword_other_note]
 
 
 def test_a_builder_that_stays_plans_with_its_last_plan_and_equals_a_cold_build(

@@ -40,7 +40,7 @@ from . import search as search_index
 from .exports import RENDERERS
 from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
 from .pages import Page, Planner
-from .record import BuildRecord, Fingerprinter, candidates, changed_papers, unmoved
+from .record import BuildRecord, Fingerprinter, candidates, changed_papers, placing
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
@@ -308,16 +308,20 @@ class Builder:
     def _kept_plan(self, archive: Archive, old: BuildRecord, salt: bytes,
                    changed: set[str] | None) -> Kept | None:
         """The last build's plan, bound to `archive`, when it is this build's plan too: only
-        paper and note files changed since, every changed paper keeps its signature (a
-        note joining the notes feed is a move here), and no paper's related papers moved
-        (they are among a paper page's dependencies). The dev server's rebuild after a
-        note edit then plans nothing."""
+        paper and note files changed since, every changed paper is listed where it was
+        (a note that joined the notes feed has that feed planned again), and no paper's
+        related papers moved (they are among a paper page's dependencies). The dev
+        server's rebuild after a note edit then plans nothing more."""
         kept = self._kept
         if not (kept and kept.record is old and old.salt == salt and changed is not None
-                and old.related == archive.related
-                and unmoved(old.signatures, archive, changed)):
+                and old.related == archive.related):
+            return None
+        found = placing(old.signatures, archive, changed)
+        if found == "moved":
             return None
         kept.planner.rebind(archive, changed)
+        if found == "notes":
+            kept.replan_notes_feeds()
         return kept
 
     def _written_lines(self, old: BuildRecord, changed: set[str],
@@ -487,6 +491,13 @@ class Kept:
     pages: list[Page]
     planned: set[str]
     record: BuildRecord | None = None
+
+    def replan_notes_feeds(self) -> None:
+        """The notes feeds planned again from the planner's archive: a note joined them,
+        so their papers are others than planned (the rest of the plan stands)."""
+        fresh = {page.output: page for page in self.planner.notes_feed_pages()}
+        self.pages[:] = [fresh.get(page.output, page) for page in self.pages]
+        self.__dict__.pop("shows", None)
 
     @cached_property
     def shows(self) -> dict[str, list[int]]:

@@ -449,17 +449,26 @@ class Planner:
 
     def feed_pages(self) -> Iterator[Page]:
         """Every feed of every listing, in every flavour, then feeds.opml naming them all."""
-        archive = self.archive
         for listing in self.feed_listings:
-            capped = self.feed_ids(listing.ids, archive.note_published if listing.notes
-                                   else archive.first_day)
-            for kind in urls.FEED_KINDS:
-                head = {"feed": kind, "listing": listing.location, "page": listing.page,
-                        "title": listing.title, "description": listing.description}
-                yield Page(urls.feed(listing.location, kind), None,
-                           partial(self._feed_context, head, capped, listing.notes), "feed",
-                           deps=capped)
+            yield from self._listing_feeds(listing)
         yield Page(urls.opml(), "feeds.opml", self._opml_context, "opml")
+
+    def notes_feed_pages(self) -> Iterator[Page]:
+        """The notes feeds alone, as `feed_pages` plans them."""
+        for listing in self.feed_listings:
+            if listing.notes:
+                yield from self._listing_feeds(listing)
+
+    def _listing_feeds(self, listing: FeedListing) -> Iterator[Page]:
+        archive = self.archive
+        capped = self.feed_ids(listing.ids, archive.note_published if listing.notes
+                               else archive.first_day)
+        for kind in urls.FEED_KINDS:
+            head = {"feed": kind, "listing": listing.location, "page": listing.page,
+                    "title": listing.title, "description": listing.description}
+            yield Page(urls.feed(listing.location, kind), None,
+                       partial(self._feed_context, head, capped, listing.notes), "feed",
+                       deps=capped)
 
     def feed_ids(self, ids: Sequence[str],
                  day_of: Callable[[str], date] | None = None) -> tuple[str, ...]:

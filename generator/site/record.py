@@ -106,11 +106,18 @@ def _same_shape(old: tuple | None, new: tuple | None) -> bool:
     return old[:-1] == new[:-1] and old[-1] in (None, new[-1])
 
 
-def unmoved(recorded: dict[str, tuple], archive: Archive, changed: set[str]) -> bool:
-    """Whether every changed paper keeps its recorded signature: listed where it was, and
-    in the notes feed on the same day or not at all."""
-    return all(recorded.get(pid) == (signature(archive, pid) if pid in archive.papers
-                                     else None) for pid in changed)
+def placing(recorded: dict[str, tuple], archive: Archive, changed: set[str]) -> str:
+    """How the changed papers' places differ from the recorded build's: "same"; "notes"
+    when only notes joined the notes feed (see `_same_shape`); else "moved"."""
+    found = "same"
+    for pid in changed:
+        old, new = recorded.get(pid), signature(archive, pid) if pid in archive.papers \
+            else None
+        if old != new:
+            if not _same_shape(old, new):
+                return "moved"
+            found = "notes"
+    return found
 
 
 def changed_papers(old: dict[str, Key], now: dict[str, Key],
