@@ -277,6 +277,25 @@ def test_a_builder_that_stays_plans_with_its_last_plan_and_equals_a_cold_build(
         assert tree_bytes(tmp_path / "site") == tree_bytes(cold), change.__name__
 
 
+def test_a_kept_plan_does_not_reuse_the_papers_json_lines_of_an_earlier_build(
+        hostile_root: Path, tmp_path: Path) -> None:
+    """A rebuild planned by the record but not with the kept plan (an abstract that moves
+    related papers) takes papers.json's other lines from the file; the next rebuild, with
+    the kept plan, must make the lines of its own changed papers again."""
+    builder = Builder(ContentPaths(hostile_root), tmp_path / "site", BASE, persist=False)
+    builder.private = True
+    time.sleep(0.1)
+    builder.run()
+    for change in (reword_abstract, note_gives_arxiv):
+        change(hostile_root)
+        time.sleep(0.1)
+        result = builder.run()
+    assert result.plan == "kept"
+    Builder(ContentPaths(hostile_root), tmp_path / "cold", BASE, persist=False).run()
+    name = "papers.json"
+    assert (tmp_path / "site" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
 def test_two_saves_in_one_clock_tick_are_both_seen(hostile_root: Path, tmp_path: Path) -> None:
     """Same size, same mtime, same inode: only the time of the parse tells them apart."""
     builder = Builder(ContentPaths(hostile_root), tmp_path / "site", BASE, persist=False)

@@ -299,8 +299,11 @@ class Builder:
         damaged = set() if in_place else self.folder.damaged(old, wanted)
         found, signatures = candidates(pages, archive, old, planned, templates, changed,
                                        damaged, kept.shows if kept else None)
-        if not kept and changed is not None and len(found) < len(pages):  # by the record
-            planner.known_lines = self._written_lines(old, changed, site_urls)
+        # lines of this build's unchanged papers, or none (never a kept plan's old ones);
+        # a kept plan's builder keeps its lines in memory instead (`exports._LINES`)
+        by_record = changed is not None and len(found) < len(pages)
+        planner.known_lines = self._written_lines(old, changed, site_urls) \
+            if by_record and not kept else {}
         return Work(pages, env, theme, assets, site_urls, templates, salt, old, planned,
                     damaged, found, signatures, inputs, archive.related, files,
                     kept or Kept(planner, pages, planned), kept is not None, in_place)
