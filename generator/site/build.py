@@ -40,7 +40,14 @@ from . import search as search_index
 from .exports import RENDERERS
 from .output import Moves, OutputFolder, Writer, check_output_folder, remove_tree
 from .pages import Page, Planner
-from .record import BuildRecord, Fingerprinter, candidates, changed_papers, placing
+from .record import (
+    BuildRecord,
+    Fingerprinter,
+    candidates,
+    changed_papers,
+    placing,
+    signatures_of,
+)
 from .render import Theme, asset_map, make_env, render_page, template_closure, template_problem
 
 PARALLEL_MIN = 400  # below this many pages a second process costs more than it saves
@@ -319,7 +326,7 @@ class Builder:
         if not (kept and kept.record is old and old.salt == salt and changed is not None
                 and old.related == archive.related):
             return None
-        found = placing(old.signatures, archive, changed)
+        found = placing(old.signatures, signatures_of(archive, changed), changed)
         if found == "moved":
             return None
         kept.planner.rebind(archive, changed)

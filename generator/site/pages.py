@@ -69,9 +69,10 @@ class Planner:
 
     def rebind(self, archive: Archive, changed: set[str]) -> None:
         """Plan the next build's pages with this plan: `archive` lists the same papers in
-        the same places (the `changed` papers kept their signatures), so every page, its
-        location and its dependencies are as planned; what shows the changed papers' data
-        is made again, from `archive`, when a page asks for it."""
+        the same places (the `changed` papers did not move, see `record.placing`), so every
+        page, its location and its dependencies are as planned (but the notes feeds, when
+        a note joined them); what shows the changed papers' data is made again, from
+        `archive`, when a page asks for it."""
         self.archive = archive
         for pid in changed:
             self._cards.pop(pid, None)

@@ -106,13 +106,18 @@ def _same_shape(old: tuple | None, new: tuple | None) -> bool:
     return old[:-1] == new[:-1] and old[-1] in (None, new[-1])
 
 
-def placing(recorded: dict[str, tuple], archive: Archive, changed: set[str]) -> str:
-    """How the changed papers' places differ from the recorded build's: "same"; "notes"
-    when only notes joined the notes feed (see `_same_shape`); else "moved"."""
+def signatures_of(archive: Archive, changed: set[str]) -> dict[str, tuple]:
+    """The signatures of the changed papers that are in the archive."""
+    return {pid: signature(archive, pid) for pid in changed if pid in archive.papers}
+
+
+def placing(recorded: dict[str, tuple], now: dict[str, tuple], changed: set[str]) -> str:
+    """How the changed papers' places (`now`, their signatures; a paper gone has none)
+    differ from the recorded build's: "same"; "notes" when only notes joined the notes
+    feed (see `_same_shape`); else "moved"."""
     found = "same"
     for pid in changed:
-        old, new = recorded.get(pid), signature(archive, pid) if pid in archive.papers \
-            else None
+        old, new = recorded.get(pid), now.get(pid)
         if old != new:
             if not _same_shape(old, new):
                 return "moved"
@@ -156,10 +161,8 @@ def candidates(pages: list[Page], archive: Archive, old: BuildRecord, planned: s
         signatures = dict(recorded)
         for pid in changed:
             signatures.pop(pid, None)
-            if pid in archive.papers:
-                signatures[pid] = signature(archive, pid)
-        same_shape = all(_same_shape(recorded.get(pid), signatures.get(pid)) for pid in changed)
-        if same_shape and planned == old.planned:
+        signatures.update(signatures_of(archive, changed))
+        if placing(recorded, signatures, changed) != "moved" and planned == old.planned:
             found = {i for i, page in enumerate(pages) for pid in page.deps if pid in changed} \
                 if shows is None else {i for pid in changed for i in shows.get(pid, ())}
             found.update(related_moved(pages, archive, old))
